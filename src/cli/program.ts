@@ -1,0 +1,48 @@
+/**
+ * The commander program. `run` parses argv, runs one command and returns the exit code; it never
+ * calls process.exit (bin/mailcheck.ts does). Usage and configuration errors exit 2.
+ */
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { demoCommand } from './demo.js';
+import { hostCommand } from './host.js';
+import { UsageError, type Io } from './io.js';
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('mailcheck')
+    .description('SMTP relay diagnostics and compliance scanner for campus mail administrators')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  for (const cmd of [hostCommand(io, setExit), demoCommand(io, setExit)]) {
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    program.addCommand(cmd);
+  }
+  return program;
+}
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version end through exitOverride with code 0; commander has printed the rest.
+      if (err.exitCode === 0) return 0;
+      if (err.code === 'commander.invalidArgument' && !err.message.startsWith('error:')) {
+        io.stderr.write(`mailcheck: ${err.message}\n`);
+      }
+      if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      if (err.code === 'commander.executeSubCommandAsync') return 2;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`mailcheck: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

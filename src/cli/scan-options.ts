@@ -1,0 +1,165 @@
+/**
+ * Options shared by every scanning command (host, demo; domain and audit later), and turning them
+ * into probe settings: policy, output, resolver, timeouts, credentials (never from argv).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Credentials } from '../probe/smtp/auth.js';
+import { ConnectionLimiter } from '../probe/limiter.js';
+import { Resolver, parseResolver, type ResolverServer } from '../probe/dns/resolver.js';
+import { CaFileError, loadTrustStore } from '../probe/tls/trust.js';
+import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy } from '../policy/builtin.js';
+import type { Report, RenderOptions } from '../model/results.js';
+import { renderJson } from '../report/json.js';
+import { renderTable } from '../report/table.js';
+import type { HostProbeSettings } from '../probe/host.js';
+import { collect, parseDuration, parseEhloName, parsePositiveInt } from './options.js';
+import { UsageError, useColor, type Io } from './io.js';
+
+export const FORMATS = ['table', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface ScanOptions {
+  policy: string;
+  format: Format;
+  output?: string;
+  resolver?: ResolverServer[];
+  timeout: number;
+  deadline: number;
+  concurrency: number;
+  connectionsPerHost: number;
+  ehlo: string;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  caFile?: string;
+  transcript?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  authUser?: string;
+  authPasswordFile?: string;
+  authPassword?: string;
+  allowPlaintextAuth?: boolean;
+}
+
+/** Adds the common options to a command. */
+export function addScanOptions(cmd: Command): Command {
+  return cmd
+    .option('--policy <name>', `policy to judge against: ${Object.keys(BUILTIN_POLICIES).join(', ')}`, DEFAULT_POLICY)
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('--output <file>', 'write the report to a file instead of standard output')
+    .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect(parseResolverArg))
+    .option('--timeout <duration>', 'per-step timeout (500ms, 3s, 1m or seconds)', parseDuration, 10_000)
+    .option('--deadline <duration>', 'per-host deadline for everything', parseDuration, 60_000)
+    .option('--concurrency <n>', 'hosts scanned at once', parsePositiveInt('--concurrency', 1000), 16)
+    .option('--connections-per-host <n>', 'simultaneous connections to one address', parsePositiveInt('--connections-per-host', 64), 6)
+    .option('--ehlo <name>', 'name to send with EHLO/HELO', parseEhloName, 'mailcheck.invalid')
+    .option('--ipv4', 'probe IPv4 addresses only')
+    .option('--ipv6', 'probe IPv6 addresses only')
+    .option('--ca-file <file>', 'extra trusted CA certificates (PEM), e.g. a campus CA')
+    .option('--transcript', 'include the SMTP dialogue with timings (credentials always redacted)')
+    .option('--no-color', 'never colour the output (also NO_COLOR)')
+    .option('--quiet', 'show only problems and the summary')
+    .option('--verbose', 'show all evidence lines')
+    .option('--auth-user <user>', 'log in as this user (password from MAILCHECK_AUTH_PASSWORD or --auth-password-file)')
+    .option('--auth-password-file <file>', 'file holding the password (first line)')
+    .addOption(new Option('--auth-password <password>').hideHelp())
+    .option('--allow-plaintext-auth', 'allow sending credentials without TLS (never the default)');
+}
+
+function parseResolverArg(v: string): ResolverServer {
+  try {
+    return parseResolver(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+/** Reads credentials from the environment or a file; never from the command line. */
+export function credentialsFrom(o: ScanOptions, io: Io): Credentials | undefined {
+  if (o.authPassword !== undefined) {
+    throw new UsageError(
+      'passwords are never taken on the command line (they end up in shell history and ps); ' +
+        'use MAILCHECK_AUTH_PASSWORD or --auth-password-file',
+    );
+  }
+  const token = io.env.MAILCHECK_OAUTH_TOKEN || undefined;
+  if (!o.authUser) {
+    if (o.authPasswordFile) throw new UsageError('--auth-password-file needs --auth-user');
+    return undefined;
+  }
+  let password = io.env.MAILCHECK_AUTH_PASSWORD || undefined;
+  if (o.authPasswordFile) {
+    try {
+      password = readFileSync(o.authPasswordFile, 'utf8').split(/\r?\n/)[0];
+    } catch (err) {
+      throw new UsageError(`--auth-password-file: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'} ${o.authPasswordFile}`);
+    }
+  }
+  if (!password && !token) {
+    throw new UsageError('--auth-user needs a password: set MAILCHECK_AUTH_PASSWORD or use --auth-password-file');
+  }
+  return { user: o.authUser, ...(password ? { password } : {}), ...(token ? { oauthToken: token } : {}) };
+}
+
+export function policyFrom(name: string): Policy {
+  const p = BUILTIN_POLICIES[name];
+  if (!p) throw new UsageError(`unknown policy "${name}" (built-in: ${Object.keys(BUILTIN_POLICIES).join(', ')})`);
+  return p;
+}
+
+export function probeSettingsFrom(o: ScanOptions, io: Io): Omit<HostProbeSettings, 'needs'> {
+  if (o.ipv4 && o.ipv6) throw new UsageError('--ipv4 and --ipv6 exclude each other');
+  let trust;
+  try {
+    trust = loadTrustStore(o.caFile);
+  } catch (err) {
+    if (err instanceof CaFileError) throw new UsageError(err.message);
+    throw err;
+  }
+  const credentials = credentialsFrom(o, io);
+  return {
+    ehloName: o.ehlo,
+    stepTimeoutMs: o.timeout,
+    deadlineMs: o.deadline,
+    trust,
+    ...(credentials ? { credentials } : {}),
+    allowPlaintextAuth: o.allowPlaintextAuth === true,
+    limiter: new ConnectionLimiter(o.connectionsPerHost),
+    resolver: new Resolver({ ...(o.resolver ? { servers: o.resolver } : {}), timeoutMs: Math.min(o.timeout, 5000) }),
+    ...(o.ipv4 ? { family: 4 as const } : o.ipv6 ? { family: 6 as const } : {}),
+  };
+}
+
+/** Options published in the report: what changes results, never credentials or file contents. */
+export function publishedOptions(o: ScanOptions): Record<string, unknown> {
+  return {
+    timeoutMs: o.timeout,
+    deadlineMs: o.deadline,
+    ehlo: o.ehlo,
+    ...(o.resolver ? { resolvers: o.resolver.map((r) => `${r.address}:${r.port}`) } : {}),
+    ...(o.caFile ? { caFile: o.caFile } : {}),
+    authenticated: o.authUser !== undefined,
+  };
+}
+
+/** Renders and writes the report; returns nothing, throws UsageError when the file cannot be written. */
+export function emitReport(report: Report, o: ScanOptions, io: Io): void {
+  const toFile = o.output !== undefined;
+  const opts: RenderOptions = {
+    color: o.format === 'table' && useColor(io, o.color, toFile),
+    transcript: o.transcript === true,
+    verbose: o.verbose === true,
+    quiet: o.quiet === true,
+  };
+  const text = o.format === 'json' ? renderJson(report, opts) : renderTable(report, opts);
+  if (!toFile) {
+    io.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileSync(o.output!, text);
+  } catch (err) {
+    throw new UsageError(`--output ${o.output}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Built-in policies as data: per check a severity (what a failing check counts as) and, where a
+ * check has parameters, the values this policy sets. Checks keep their own defaults; a policy
+ * only says what differs. Policy files (which `extends` one of these) arrive with the policy
+ * loader; until then `--policy` takes a built-in name.
+ */
+import type { Severity } from '../model/results.js';
+
+export interface CheckPolicy {
+  severity: Severity;
+  params?: Record<string, unknown>;
+}
+
+export interface Policy {
+  name: string;
+  description: string;
+  source: 'built-in' | 'file';
+  checks: Record<string, CheckPolicy>;
+}
+
+const fail: CheckPolicy = { severity: 'fail' };
+const warn: CheckPolicy = { severity: 'warn' };
+const info: CheckPolicy = { severity: 'info' };
+
+/**
+ * The campus baseline: TLS on every relay and submission port, TLS 1.2 or newer, no AUTH before
+ * TLS, no user enumeration, certificates that a sending MTA can verify.
+ */
+const campusBaseline: Policy = {
+  name: 'campus-baseline',
+  description: 'TLS required on submission, TLS >= 1.2, no AUTH before TLS, no open relay, valid certificates',
+  source: 'built-in',
+  checks: {
+    'smtp.connect': fail,
+    'smtp.greeting': warn,
+    'smtp.greeting_delay': warn,
+    'smtp.ehlo': fail,
+    'smtp.vrfy': warn,
+    'smtp.expn': warn,
+    'smtp.mta': info,
+    'tls.starttls': fail,
+    'tls.implicit': fail,
+    'tls.required': fail,
+    'tls.protocols': { severity: 'fail', params: { minVersion: 'TLSv1.2' } },
+    'tls.ciphers': fail,
+    // Most MX-to-MX TLS is opportunistic and unauthenticated (RFC 7435), so a chain problem is a
+    // warning on the baseline; the strict policy (and MTA-STS domains) make it a failure.
+    'tls.cert_chain': warn,
+    'tls.cert_hostname': warn,
+    'tls.cert_expiry': { severity: 'fail', params: { warnDays: 21 } },
+    'tls.cert_key': fail,
+    'tls.cert_signature': fail,
+    'auth.before_tls': fail,
+    'auth.submission': fail,
+    'auth.mechanisms': warn,
+    'auth.login': fail,
+  },
+};
+
+/** The strict campus policy: everything the baseline has, and the chain must validate. */
+const campusStrict: Policy = {
+  name: 'campus-strict',
+  description: 'campus-baseline plus: certificate chain and host name must validate, no version disclosure',
+  source: 'built-in',
+  checks: {
+    ...campusBaseline.checks,
+    'smtp.vrfy': fail,
+    'smtp.expn': fail,
+    'smtp.mta': { severity: 'warn', params: { versionDisclosure: 'warn' } },
+    'tls.cert_chain': fail,
+    'tls.cert_hostname': fail,
+    'auth.mechanisms': fail,
+  },
+};
+
+/** What the readiness command judges: the new relay's TLS and AUTH, not the old relay's hygiene. */
+const migrationReadiness: Policy = {
+  name: 'migration-readiness',
+  description: 'pre-migration: reach the provider relay, modern TLS with a valid certificate, AUTH works',
+  source: 'built-in',
+  checks: {
+    ...campusBaseline.checks,
+    'smtp.vrfy': { severity: 'off' },
+    'smtp.expn': { severity: 'off' },
+    'smtp.greeting_delay': info,
+    'tls.cert_chain': fail,
+    'tls.cert_hostname': fail,
+  },
+};
+
+export const BUILTIN_POLICIES: Readonly<Record<string, Policy>> = {
+  'campus-baseline': campusBaseline,
+  'campus-strict': campusStrict,
+  'migration-readiness': migrationReadiness,
+};
+
+export const DEFAULT_POLICY = 'campus-baseline';

@@ -1,0 +1,255 @@
+/**
+ * Probes one (address, port): the scripted dialogue an administrator would type by hand, in the
+ * order that gathers the most with the fewest round trips, plus the TLS version probes on their
+ * own connections in parallel. Returns facts; every failure is recorded, never thrown.
+ */
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+import type {
+  EndpointFacts,
+  EnumerationProbe,
+  PortProfile,
+  SmtpReply,
+  TlsHandshakeFacts,
+} from '../model/artifacts.js';
+import type { Requirement } from '../checks/types.js';
+import { ProbeError, toFailure } from '../errors.js';
+import { authenticate, type Credentials } from './smtp/auth.js';
+import { parseCapabilities } from './smtp/capabilities.js';
+import { Deadline, SmtpSession } from './smtp/session.js';
+import { handshakeFacts } from './tls/certificate.js';
+import type { TrustStore } from './tls/trust.js';
+import { probeVersions, versionTable, type VersionProbeResults } from './tls/versions.js';
+import type { ConnectionLimiter } from './limiter.js';
+
+export interface ProbeSettings {
+  /** Name sent with EHLO/HELO (--ehlo). */
+  ehloName: string;
+  stepTimeoutMs: number;
+  trust: TrustStore;
+  credentials?: Credentials;
+  allowPlaintextAuth: boolean;
+  needs: ReadonlySet<Requirement>;
+  limiter: ConnectionLimiter;
+}
+
+export interface EndpointTarget {
+  host: string;
+  address: string;
+  family: 4 | 6;
+  port: number;
+  profile: PortProfile;
+  explicit: boolean;
+}
+
+/** RFC 5321 §4.5.1: every SMTP domain must accept mail for postmaster, so it surely exists. */
+const KNOWN_USER = 'postmaster';
+
+function expect(reply: SmtpReply, ok: (code: number) => boolean, stage: ProbeError['context']['stage'], t: EndpointTarget) {
+  if (ok(reply.code)) return;
+  const code = reply.code === 421 ? 'SERVICE_UNAVAILABLE' : 'UNEXPECTED_REPLY';
+  throw new ProbeError(code, `server answered ${reply.code} ${reply.lines.join(' ')}`.slice(0, 300), {
+    stage,
+    address: t.address,
+    port: t.port,
+  });
+}
+
+/** TLS options for the main session: the run's shared context, validation recorded but not enforced. */
+function mainTlsOptions(t: EndpointTarget, trust: TrustStore): tls.ConnectionOptions {
+  return {
+    ...(net.isIP(t.host) ? {} : { servername: t.host }),
+    secureContext: trust.context(),
+    rejectUnauthorized: false,
+  };
+}
+
+/** Greeting, EHLO (HELO fallback), recorded into facts. */
+async function open(session: SmtpSession, facts: EndpointFacts, t: EndpointTarget, s: ProbeSettings) {
+  const start = Date.now();
+  const greeting = await session.read('GREETING', '220 greeting');
+  facts.greeting = { reply: greeting, ms: Date.now() - start };
+  expect(greeting, (c) => c === 220, 'GREETING', t);
+  const ehlo = await session.command(`EHLO ${s.ehloName}`, 'EHLO');
+  if (ehlo.code === 250) return { command: 'EHLO' as const, reply: ehlo, capabilities: parseCapabilities(ehlo) };
+  expect(ehlo, (c) => c >= 500, 'EHLO', t);
+  const helo = await session.command(`HELO ${s.ehloName}`, 'HELO');
+  expect(helo, (c) => c === 250, 'HELO', t);
+  return { command: 'HELO' as const, reply: helo, ehloRejected: ehlo, capabilities: parseCapabilities({ code: 250, lines: [] }) };
+}
+
+async function enumeration(session: SmtpSession, command: 'VRFY' | 'EXPN', overTls: boolean): Promise<EnumerationProbe> {
+  const unknownName = `mailcheck-nonexistent-${randomBytes(4).toString('hex')}`;
+  const known = await session.command(`${command} ${KNOWN_USER}`, command);
+  // When the command is refused outright there is nothing to compare; one round trip is enough.
+  const unknown = known.code >= 500 && known.code !== 550 && known.code !== 551 && known.code !== 553
+    ? known
+    : await session.command(`${command} ${unknownName}`, command);
+  return { command, overTls, known: { argument: KNOWN_USER, reply: known }, unknown: { argument: unknownName, reply: unknown } };
+}
+
+/** Opens a fresh connection and walks it to the point where a ClientHello goes. */
+function preparer(t: EndpointTarget, s: ProbeSettings, deadline: Deadline) {
+  return async (label: string): Promise<net.Socket> => {
+    const release = await s.limiter.acquire(t.address);
+    try {
+      const { session } = await SmtpSession.connect({ ...t, stepTimeoutMs: s.stepTimeoutMs, deadline });
+      session.note(label);
+      if (t.profile !== 'smtps') {
+        expect(await session.read('GREETING', '220 greeting'), (c) => c === 220, 'GREETING', t);
+        expect(await session.command(`EHLO ${s.ehloName}`, 'EHLO'), (c) => c === 250, 'EHLO', t);
+        expect(await session.command('STARTTLS', 'STARTTLS'), (c) => c === 220, 'STARTTLS', t);
+      }
+      const socket = session.takeSocket();
+      socket.once('close', release);
+      return socket;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  };
+}
+
+export async function probeEndpoint(t: EndpointTarget, s: ProbeSettings, deadline: Deadline): Promise<EndpointFacts> {
+  const started = Date.now();
+  const facts: EndpointFacts = { ...t, connect: { ok: false }, timings: [], transcript: [], ms: 0 };
+  let tlsOffered!: (yes: boolean) => void;
+  const tlsKnown = new Promise<boolean>((r) => (tlsOffered = r));
+  const wantVersions = s.needs.has('tls-versions') || s.needs.has('tls-weak-ciphers');
+  const versions: Promise<VersionProbeResults | undefined> = wantVersions
+    ? tlsKnown.then((yes) =>
+        yes
+          ? probeVersions({
+              prepare: preparer(t, s, deadline),
+              ...(net.isIP(t.host) ? {} : { servername: t.host }),
+              timeoutMs: Math.min(s.stepTimeoutMs, deadline.remaining()),
+              weakCiphers: s.needs.has('tls-weak-ciphers'),
+            })
+          : undefined,
+      )
+    : Promise.resolve(undefined);
+  if (t.profile === 'smtps') tlsOffered(true);
+
+  const release = await s.limiter.acquire(t.address);
+  let session: SmtpSession | undefined;
+  try {
+    session = await mainDialogue(t, s, deadline, facts, tlsOffered, (sess) => (session = sess));
+  } catch (err) {
+    const failure = toFailure(err, { stage: 'CONNECT', address: t.address, port: t.port });
+    if (!facts.connect.ok) facts.connect.failure = failure;
+    else facts.failure = failure;
+  } finally {
+    tlsOffered(false);
+    await session?.quit();
+    release();
+  }
+  const v = await versions;
+  if (facts.tls && (v || wantVersions)) {
+    facts.tls.versions = v ? versionTable(facts.tls.handshake, v) : [];
+    facts.tls.weakCiphers = v?.weakCiphers ?? [];
+  }
+  if (session) {
+    facts.transcript = session.transcript;
+    facts.timings = session.timings;
+  }
+  facts.ms = Date.now() - started;
+  return facts;
+}
+
+async function mainDialogue(
+  t: EndpointTarget,
+  s: ProbeSettings,
+  deadline: Deadline,
+  facts: EndpointFacts,
+  tlsOffered: (yes: boolean) => void,
+  keep: (session: SmtpSession) => void,
+): Promise<SmtpSession> {
+  const implicit = t.profile === 'smtps';
+  let handshake: TlsHandshakeFacts | undefined;
+  const connectStart = Date.now();
+  const opened = await SmtpSession.connect({
+    ...t,
+    stepTimeoutMs: s.stepTimeoutMs,
+    deadline,
+    ...(implicit ? { implicitTls: mainTlsOptions(t, s.trust) } : {}),
+  }).catch((err: unknown) => {
+    // For 465 a failed handshake is a TLS finding, not an unreachable port.
+    if (implicit && err instanceof ProbeError && err.context.stage === 'TLS') {
+      facts.connect = { ok: true, ms: Date.now() - connectStart };
+      facts.tls = { handshake: { ok: false, failure: err.toFailure(), chain: [] }, versions: [], weakCiphers: [] };
+    }
+    throw err;
+  });
+  const session = opened.session;
+  keep(session);
+  facts.connect = { ok: true, ms: session.timings[0]?.ms ?? Date.now() - connectStart };
+  if (opened.tlsSocket) {
+    handshake = handshakeFacts(opened.tlsSocket, t.host, s.trust, session.timings[1]?.ms ?? 0);
+    facts.tls = { handshake, versions: [], weakCiphers: [] };
+  }
+
+  const first = await open(session, facts, t, s);
+  if (implicit) facts.ehloTls = { reply: first.reply, capabilities: first.capabilities };
+  else facts.ehlo = first;
+  const caps = first.capabilities;
+  let overTls = implicit;
+
+  if (!implicit) {
+    tlsOffered(caps.starttls);
+    if (s.needs.has('mail-before-tls')) {
+      // Null sender: no sender-domain checks can mask the answer we are after.
+      const cmds = ['MAIL FROM:<>', 'RSET'];
+      const [mail, rset] = caps.pipelining
+        ? await session.pipeline(cmds, 'MAIL')
+        : [await session.command(cmds[0]!, 'MAIL'), undefined];
+      facts.mailBeforeTls = { command: cmds[0]!, reply: mail! };
+      if (!rset && mail!.code < 400) await session.command('RSET', 'RSET');
+    }
+    facts.starttls = { offered: caps.starttls, attempted: false };
+    if (caps.starttls) {
+      facts.starttls.attempted = true;
+      const r = await session.command('STARTTLS', 'STARTTLS');
+      facts.starttls.reply = r;
+      if (r.code === 220) {
+        const hsStart = Date.now();
+        try {
+          const secure = await session.startTls(mainTlsOptions(t, s.trust));
+          handshake = handshakeFacts(secure, t.host, s.trust, Date.now() - hsStart);
+        } catch (err) {
+          const failure = toFailure(err, { stage: 'STARTTLS', address: t.address, port: t.port });
+          facts.starttls.failure = failure;
+          facts.tls = { handshake: { ok: false, failure, chain: [] }, versions: [], weakCiphers: [] };
+          if (session.discardedBeforeTls) facts.tls.handshake!.discardedBytes = session.discardedBeforeTls;
+          throw err;
+        }
+        if (session.discardedBeforeTls) handshake.discardedBytes = session.discardedBeforeTls;
+        facts.tls = { handshake, versions: [], weakCiphers: [] };
+        const again = await session.command(`EHLO ${s.ehloName}`, 'EHLO');
+        expect(again, (c) => c === 250, 'EHLO', t);
+        facts.ehloTls = { reply: again, capabilities: parseCapabilities(again) };
+        overTls = true;
+      }
+    }
+  }
+
+  if (s.needs.has('vrfy')) facts.vrfy = await enumeration(session, 'VRFY', overTls);
+  if (s.needs.has('expn')) facts.expn = await enumeration(session, 'EXPN', overTls);
+
+  if (s.needs.has('auth-login') && s.credentials) {
+    const mechs = (overTls ? facts.ehloTls?.capabilities.auth : caps.auth) ?? [];
+    if (mechs.length === 0) {
+      // Nothing offered on this channel: auth.submission and auth.login report that themselves.
+    } else if (!overTls && !s.allowPlaintextAuth) {
+      facts.auth = {
+        mechanism: 'none',
+        overTls: false,
+        success: false,
+        refused: 'no TLS session: credentials are not sent in cleartext without --allow-plaintext-auth',
+      };
+    } else {
+      facts.auth = await authenticate(session, mechs, s.credentials, overTls);
+    }
+  }
+  return session;
+}

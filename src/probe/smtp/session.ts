@@ -1,0 +1,320 @@
+/**
+ * The SMTP client session: one TCP (or TLS) connection, a reply queue fed by the framing parser,
+ * commands with a per-step timeout bounded by the per-host deadline, PIPELINING, the STARTTLS
+ * upgrade on the same socket, and a transcript with timings. It never waits on a timer when a
+ * reply has arrived: every wait is a promise resolved by the data event, with a timer only as
+ * the upper bound.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { ProbeErrorCode, SmtpReply, Stage, StepTiming, TranscriptEntry } from '../../model/artifacts.js';
+import { ProbeError } from '../../errors.js';
+import { FramingError, ReplyParser, type FramingLimits } from './framing.js';
+
+/** An absolute point in time after which nothing more is attempted for a host. */
+export class Deadline {
+  readonly at: number;
+  constructor(readonly ms: number) {
+    this.at = Date.now() + ms;
+  }
+  remaining(): number {
+    return Math.max(0, this.at - Date.now());
+  }
+}
+
+export interface ConnectOptions {
+  /** The name the user asked for (SNI and certificate checks use it); may equal `address`. */
+  host: string;
+  address: string;
+  port: number;
+  stepTimeoutMs: number;
+  deadline: Deadline;
+  /** Connect with TLS from the first byte (port 465, RFC 8314 §3.3). */
+  implicitTls?: tls.ConnectionOptions;
+  limits?: Partial<FramingLimits>;
+}
+
+type Waiter = { resolve: (r: SmtpReply) => void; reject: (e: Fatal) => void };
+/** Why the session cannot continue; turned into a ProbeError with the stage of whoever asks next. */
+type Fatal = { code: ProbeErrorCode; detail: string };
+
+export class SmtpSession {
+  readonly transcript: TranscriptEntry[] = [];
+  readonly timings: StepTiming[] = [];
+  /** Bytes received after the 220 to STARTTLS and before the handshake, discarded. */
+  discardedBeforeTls = 0;
+  private readonly started = Date.now();
+  private parser: ReplyParser;
+  private queue: SmtpReply[] = [];
+  private waiter: Waiter | undefined;
+  private fatal: Fatal | undefined;
+  private lastReply: string | undefined;
+  private readonly onData = (chunk: Buffer) => this.receive(chunk);
+  private readonly onClose = () => this.fail('CLOSED', 'the server closed the connection');
+  private readonly onError = (err: NodeJS.ErrnoException) =>
+    this.fail(err.code === 'ECONNRESET' ? 'ECONNRESET' : 'CLOSED', `socket error: ${err.message}`);
+
+  private constructor(
+    private socket: net.Socket,
+    private readonly opts: ConnectOptions,
+  ) {
+    this.parser = new ReplyParser(opts.limits);
+    this.attach(socket);
+  }
+
+  /** Opens the TCP (or implicit TLS) connection; the greeting is read separately. */
+  static async connect(opts: ConnectOptions): Promise<{ session: SmtpSession; tlsSocket?: tls.TLSSocket }> {
+    const started = Date.now();
+    const raw = await openSocket(opts);
+    const session = new SmtpSession(raw, opts);
+    session.timings.push({ stage: 'CONNECT', label: 'TCP connect', ms: Date.now() - started });
+    session.note(`connected to ${opts.address}:${opts.port}`);
+    if (!opts.implicitTls) return { session };
+    const tlsSocket = await session.handshake(raw, opts.implicitTls, 'TLS');
+    return { session, tlsSocket };
+  }
+
+  get elapsed(): number {
+    return Date.now() - this.started;
+  }
+
+  get address(): string {
+    return this.opts.address;
+  }
+
+  /** Records a free-form note ("*") in the transcript. */
+  note(text: string): void {
+    this.transcript.push({ t: this.elapsed, dir: '*', text });
+  }
+
+  /** Waits for the next complete reply. */
+  async read(stage: Stage, waitedFor: string): Promise<SmtpReply> {
+    const start = Date.now();
+    const reply = await this.next(stage, waitedFor);
+    this.timings.push({ stage, label: waitedFor, ms: Date.now() - start });
+    return reply;
+  }
+
+  /**
+   * Sends one command and reads its reply. `shown` replaces the command in the transcript and
+   * timings (AUTH payloads); the real bytes are never stored anywhere.
+   */
+  async command(line: string, stage: Stage, shown: string = line): Promise<SmtpReply> {
+    const start = Date.now();
+    this.send(line, stage, shown);
+    const reply = await this.next(stage, `reply to ${shown}`);
+    this.timings.push({ stage, label: shown, ms: Date.now() - start });
+    return reply;
+  }
+
+  /** Sends several commands in one write (RFC 2920) and reads one reply per command. */
+  async pipeline(lines: readonly string[], stage: Stage): Promise<SmtpReply[]> {
+    const start = Date.now();
+    for (const l of lines) this.assertSafe(l, stage);
+    this.socket.write(lines.map((l) => `${l}\r\n`).join(''));
+    for (const l of lines) this.transcript.push({ t: this.elapsed, dir: 'C', text: l });
+    const replies: SmtpReply[] = [];
+    for (const l of lines) replies.push(await this.next(stage, `reply to ${l}`));
+    this.timings.push({ stage, label: lines.join(' | '), ms: Date.now() - start });
+    return replies;
+  }
+
+  /**
+   * Upgrades to TLS after the server's 220 to STARTTLS. Anything already received is discarded
+   * (RFC 3207 §4.2) and counted, so a check can report a server or middlebox that injects.
+   */
+  async startTls(options: tls.ConnectionOptions): Promise<tls.TLSSocket> {
+    this.discardedBeforeTls += this.parser.discard();
+    for (const r of this.queue) this.discardedBeforeTls += r.lines.join('\r\n').length + 6;
+    this.queue = [];
+    if (this.discardedBeforeTls > 0) {
+      this.note(`discarded ${this.discardedBeforeTls} bytes received before the TLS handshake (RFC 3207 §4.2)`);
+    }
+    return this.handshake(this.socket, options, 'STARTTLS');
+  }
+
+  /** Sends QUIT without waiting long for the answer, then closes. Never throws. */
+  async quit(): Promise<void> {
+    if (!this.fatal && !this.socket.destroyed) {
+      try {
+        this.send('QUIT', 'QUIT');
+        await this.next('QUIT', 'reply to QUIT', Math.min(this.opts.stepTimeoutMs, 1000));
+      } catch {
+        // A server that does not answer QUIT has nothing more to tell us.
+      }
+    }
+    this.close();
+  }
+
+  close(): void {
+    this.detach(this.socket);
+    this.socket.on('error', () => {});
+    this.socket.destroy();
+    this.fatal ??= { code: 'CLOSED', detail: 'session closed by mailcheck' };
+  }
+
+  /** The underlying socket, for the TLS probes that take over a prepared connection. */
+  takeSocket(): net.Socket {
+    this.detach(this.socket);
+    const s = this.socket;
+    this.fatal = { code: 'CLOSED', detail: 'socket handed over to a TLS probe' };
+    return s;
+  }
+
+  private send(line: string, stage: Stage, shown: string = line): void {
+    this.assertSafe(line, stage);
+    if (this.fatal) {
+      throw new ProbeError(this.fatal.code, this.fatal.detail, { stage, address: this.opts.address, port: this.opts.port });
+    }
+    this.socket.write(`${line}\r\n`);
+    this.transcript.push({ t: this.elapsed, dir: 'C', text: shown });
+  }
+
+  /** CR or LF inside a command would let a value smuggle extra commands (RFC 5321 §2.3.8). */
+  private assertSafe(line: string, stage: Stage): void {
+    if (/[\r\n]/.test(line)) throw new ProbeError('INTERNAL', 'refusing to send a command containing CR or LF', { stage });
+  }
+
+  private async handshake(raw: net.Socket, options: tls.ConnectionOptions, stage: Stage): Promise<tls.TLSSocket> {
+    this.detach(raw);
+    const timeoutMs = Math.min(this.opts.stepTimeoutMs, this.opts.deadline.remaining());
+    const start = Date.now();
+    const ctx = { stage, address: this.opts.address, port: this.opts.port, waitedFor: 'TLS handshake', timeoutMs };
+    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const s = tls.connect({ ...options, socket: raw });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new ProbeError('TLS_TIMEOUT', 'TLS handshake did not complete', ctx));
+      }, timeoutMs);
+      s.once('secureConnect', () => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      s.once('error', (err: Error) => {
+        clearTimeout(timer);
+        s.destroy();
+        reject(new ProbeError('TLS_HANDSHAKE', err.message, ctx));
+      });
+    }).catch((err: ProbeError) => {
+      this.fatal = { code: err.code, detail: err.detail };
+      this.transcript.push({ t: this.elapsed, dir: '*', text: err.message });
+      throw err;
+    });
+    this.timings.push({ stage, label: 'TLS handshake', ms: Date.now() - start });
+    this.note(`TLS established: ${secure.getProtocol()} ${secure.getCipher()?.name ?? ''}`.trim());
+    this.socket = secure;
+    this.parser = new ReplyParser(this.opts.limits);
+    this.fatal = undefined;
+    this.attach(secure);
+    return secure;
+  }
+
+  private attach(s: net.Socket): void {
+    s.on('data', this.onData);
+    s.on('close', this.onClose);
+    s.on('end', this.onClose);
+    s.on('error', this.onError);
+  }
+
+  private detach(s: net.Socket): void {
+    s.off('data', this.onData);
+    s.off('close', this.onClose);
+    s.off('end', this.onClose);
+    s.off('error', this.onError);
+  }
+
+  private receive(chunk: Buffer): void {
+    let replies: SmtpReply[];
+    try {
+      replies = this.parser.push(chunk);
+    } catch (err) {
+      if (err instanceof FramingError) return this.fail(err.code, err.message);
+      throw err;
+    }
+    for (const r of replies) {
+      r.lines.forEach((l, i) =>
+        this.transcript.push({ t: this.elapsed, dir: 'S', text: `${r.code}${i === r.lines.length - 1 ? ' ' : '-'}${l}` }),
+      );
+      this.lastReply = `${r.code} ${r.lines[r.lines.length - 1] ?? ''}`.slice(0, 200);
+      const w = this.waiter;
+      if (w) {
+        this.waiter = undefined;
+        w.resolve(r);
+      } else {
+        this.queue.push(r);
+      }
+    }
+  }
+
+  private fail(code: ProbeErrorCode, detail: string): void {
+    if (this.fatal) return;
+    this.fatal = { code, detail };
+    this.socket.destroy();
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(this.fatal);
+  }
+
+  private next(stage: Stage, waitedFor: string, capMs?: number): Promise<SmtpReply> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    const ctx = (timeoutMs?: number) => ({
+      stage,
+      address: this.opts.address,
+      port: this.opts.port,
+      waitedFor,
+      lastReply: this.lastReply,
+      timeoutMs,
+    });
+    if (this.fatal) return Promise.reject(new ProbeError(this.fatal.code, this.fatal.detail, ctx()));
+    const remaining = this.opts.deadline.remaining();
+    const step = Math.min(capMs ?? this.opts.stepTimeoutMs, this.opts.stepTimeoutMs);
+    const deadlineFirst = remaining < step;
+    const timeoutMs = deadlineFirst ? remaining : step;
+    return new Promise<SmtpReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        const err = deadlineFirst
+          ? new ProbeError('DEADLINE', `per-host deadline of ${this.opts.deadline.ms}ms expired`, ctx(timeoutMs))
+          : new ProbeError('REPLY_TIMEOUT', 'no complete reply', ctx(timeoutMs));
+        this.fatal = { code: err.code, detail: err.detail };
+        this.socket.destroy();
+        reject(err);
+      }, timeoutMs);
+      this.waiter = {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (f) => {
+          clearTimeout(timer);
+          reject(new ProbeError(f.code, f.detail, ctx()));
+        },
+      };
+    });
+  }
+}
+
+function openSocket(opts: ConnectOptions): Promise<net.Socket> {
+  const timeoutMs = Math.min(opts.stepTimeoutMs, opts.deadline.remaining());
+  const ctx = { stage: 'CONNECT' as const, address: opts.address, port: opts.port, timeoutMs };
+  return new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect({ host: opts.address, port: opts.port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new ProbeError('CONNECT_TIMEOUT', 'no answer to TCP connect', ctx));
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      s.destroy();
+      const code = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' ? err.code : 'ECONNRESET';
+      const text = err.code === 'ECONNREFUSED' ? 'connection refused' : err.message;
+      reject(new ProbeError(code, text, ctx));
+    });
+  });
+}

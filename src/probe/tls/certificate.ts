@@ -1,0 +1,168 @@
+/**
+ * Certificate facts from a finished handshake: the chain (leaf first), validation against the
+ * trust store, the RFC 6125 host name match, key type and size, and the signature algorithm.
+ */
+import { X509Certificate } from 'node:crypto';
+import tls from 'node:tls';
+import net from 'node:net';
+import type { CertificateFacts, TlsHandshakeFacts } from '../../model/artifacts.js';
+import type { TrustStore } from './trust.js';
+
+/** Signature algorithm OIDs (RFC 3279, RFC 4055, RFC 5758, RFC 8410) to the names OpenSSL prints. */
+const SIGNATURE_OIDS: Record<string, string> = {
+  '1.2.840.113549.1.1.2': 'md2WithRSAEncryption',
+  '1.2.840.113549.1.1.3': 'md4WithRSAEncryption',
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+  '1.2.840.113549.1.1.5': 'sha1WithRSAEncryption',
+  '1.2.840.113549.1.1.10': 'rsassaPss',
+  '1.2.840.113549.1.1.11': 'sha256WithRSAEncryption',
+  '1.2.840.113549.1.1.12': 'sha384WithRSAEncryption',
+  '1.2.840.113549.1.1.13': 'sha512WithRSAEncryption',
+  '1.2.840.113549.1.1.14': 'sha224WithRSAEncryption',
+  '1.2.840.10040.4.3': 'dsaWithSHA1',
+  '2.16.840.1.101.3.4.3.2': 'dsa_with_SHA256',
+  '1.2.840.10045.4.1': 'ecdsa-with-SHA1',
+  '1.2.840.10045.4.3.2': 'ecdsa-with-SHA256',
+  '1.2.840.10045.4.3.3': 'ecdsa-with-SHA384',
+  '1.2.840.10045.4.3.4': 'ecdsa-with-SHA512',
+  '1.3.101.112': 'ED25519',
+  '1.3.101.113': 'ED448',
+};
+
+/** Reads one DER TLV header: returns [contentStart, contentEnd]. */
+function tlv(buf: Buffer, at: number): [number, number] {
+  let len = buf[at + 1] ?? 0;
+  let start = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + (buf[start + i] ?? 0);
+    start += n;
+  }
+  return [start, start + len];
+}
+
+function decodeOid(bytes: Buffer): string {
+  const first = bytes[0] ?? 0;
+  const parts = [Math.floor(first / 40), first % 40];
+  let v = 0;
+  for (const b of bytes.subarray(1)) {
+    v = v * 128 + (b & 0x7f);
+    if (!(b & 0x80)) {
+      parts.push(v);
+      v = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+/**
+ * The outer signatureAlgorithm of a DER certificate (RFC 5280 §4.1.1.2). Node 20's
+ * X509Certificate does not expose it, so we read the three top-level fields ourselves.
+ */
+export function signatureAlgorithm(der: Buffer): string {
+  try {
+    const [certStart] = tlv(der, 0); // Certificate SEQUENCE
+    const [, tbsEnd] = tlv(der, certStart); // tbsCertificate SEQUENCE
+    const [algStart] = tlv(der, tbsEnd); // signatureAlgorithm SEQUENCE
+    const [oidStart, oidEnd] = tlv(der, algStart); // OBJECT IDENTIFIER
+    const oid = decodeOid(der.subarray(oidStart, oidEnd));
+    return SIGNATURE_OIDS[oid] ?? oid;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function oneLine(dn: string): string {
+  return dn.split('\n').filter(Boolean).join(', ');
+}
+
+export function certificateFacts(x: X509Certificate, trust?: TrustStore): CertificateFacts {
+  const key = x.publicKey;
+  const details = key.asymmetricKeyDetails ?? {};
+  const keyType = (key.asymmetricKeyType ?? 'unknown').replace(/^rsa-pss$/, 'RSA-PSS');
+  const facts: CertificateFacts = {
+    subject: oneLine(x.subject),
+    issuer: oneLine(x.issuer),
+    subjectAltNames: (x.subjectAltName ?? '')
+      .split(/,\s*/)
+      .filter(Boolean)
+      .map((s) => s.replace(/^IP Address:/, 'IP:')),
+    serialNumber: x.serialNumber,
+    validFrom: new Date(x.validFrom).toISOString(),
+    validTo: new Date(x.validTo).toISOString(),
+    fingerprint256: x.fingerprint256,
+    keyType: { rsa: 'RSA', ec: 'EC', ed25519: 'Ed25519', ed448: 'Ed448', dsa: 'DSA' }[keyType] ?? keyType,
+    signatureAlgorithm: signatureAlgorithm(x.raw),
+    selfSigned: x.subject === x.issuer && x.checkIssued(x),
+    isCA: x.ca,
+    trustAnchor: trust?.fingerprints.has(x.fingerprint256) ?? false,
+    pem: x.toString(),
+  };
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(x.subject)?.[1];
+  if (cn) facts.commonName = cn;
+  if (details.modulusLength) facts.keyBits = details.modulusLength;
+  if (details.namedCurve) {
+    facts.curve = details.namedCurve;
+    facts.keyBits = CURVE_BITS[details.namedCurve] ?? facts.keyBits;
+  }
+  if (keyType === 'ed25519') facts.keyBits = 256;
+  if (keyType === 'ed448') facts.keyBits = 456;
+  return facts;
+}
+
+const CURVE_BITS: Record<string, number> = {
+  prime256v1: 256,
+  secp384r1: 384,
+  secp521r1: 521,
+  secp256k1: 256,
+};
+
+/** The chain as OpenSSL built it, leaf first, following issuer links until a self-signed root. */
+function peerChain(socket: tls.TLSSocket, trust: TrustStore): CertificateFacts[] {
+  const chain: CertificateFacts[] = [];
+  const seen = new Set<string>();
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert?.raw && !seen.has(cert.fingerprint256) && chain.length < 10) {
+    seen.add(cert.fingerprint256);
+    chain.push(certificateFacts(new X509Certificate(cert.raw), trust));
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+}
+
+/** Facts of a completed handshake; `hostname` is what the certificate must name. */
+export function handshakeFacts(
+  socket: tls.TLSSocket,
+  hostname: string,
+  trust: TrustStore,
+  ms: number,
+): TlsHandshakeFacts {
+  const cipher = socket.getCipher();
+  const eph = socket.getEphemeralKeyInfo();
+  const chain = peerChain(socket, trust);
+  const facts: TlsHandshakeFacts = {
+    ok: true,
+    protocol: socket.getProtocol() ?? undefined,
+    cipher: { name: cipher.name, standardName: cipher.standardName, version: cipher.version },
+    chain,
+    validation: {
+      authorized: socket.authorized,
+      ...(socket.authorizationError ? { error: String(socket.authorizationError) } : {}),
+      caSources: trust.sources,
+    },
+    ms,
+  };
+  if (eph && typeof eph === 'object' && 'type' in eph && eph.type) {
+    facts.ephemeralKey = { type: eph.type, name: eph.name, size: eph.size };
+  }
+  const peer = socket.getPeerCertificate();
+  if (peer && Object.keys(peer).length > 0) {
+    // checkServerIdentity matches IP literals against IP SANs and names per RFC 6125.
+    const err = tls.checkServerIdentity(net.isIP(hostname) ? hostname : hostname.toLowerCase(), peer);
+    facts.hostname = err
+      ? { name: hostname, matches: false, error: err.message }
+      : { name: hostname, matches: true };
+  }
+  return facts;
+}

@@ -1,0 +1,196 @@
+/**
+ * Which protocol versions and weak suites a server accepts, with as few connections as the
+ * answer allows. A server picks the highest version it supports up to the client's maximum, so:
+ *   - the main session (offering up to TLS 1.3) tells whether 1.3 is accepted;
+ *   - one handshake capped at 1.2 tells 1.2 (or the best below it);
+ *   - one capped at 1.1 tells 1.1, or 1.0 when it falls back; only if 1.1 is accepted is a
+ *     separate 1.0 handshake needed;
+ *   - SSLv3 and the weak suites, which our TLS library cannot offer, use a hand-built ClientHello.
+ * All of these run in parallel with the main session, each on its own connection.
+ */
+import type net from 'node:net';
+import tls from 'node:tls';
+import type {
+  TlsHandshakeFacts,
+  TlsVersion,
+  TlsVersionProbe,
+  WeakCipherProbe,
+} from '../../model/artifacts.js';
+import { toFailure } from '../../errors.js';
+import { probeServerHello, WEAK_SUITE_CLASSES, SSLV3_SUITES } from './hello.js';
+
+/** Opens a connection positioned where a ClientHello goes (after "220" to STARTTLS, or at once for 465). */
+export type PrepareSocket = (label: string) => Promise<net.Socket>;
+
+export interface VersionProbeOptions {
+  prepare: PrepareSocket;
+  /** SNI; omitted for IP literals. */
+  servername?: string;
+  timeoutMs: number;
+  weakCiphers: boolean;
+}
+
+export interface VersionProbeResults {
+  /** Per version, except 1.3 which comes from the main session. */
+  probes: Map<TlsVersion, TlsVersionProbe>;
+  weakCiphers: WeakCipherProbe[];
+}
+
+const ORDER: TlsVersion[] = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+type Capped =
+  { ok: true; protocol: TlsVersion; cipher: string } | { ok: false; rejected: boolean; reason: string };
+
+/** One Node handshake with the given version range; anything but a timeout or a failed preamble counts as refusal. */
+async function cappedHandshake(o: VersionProbeOptions, min: TlsVersion, max: TlsVersion): Promise<Capped> {
+  let raw: net.Socket;
+  try {
+    raw = await o.prepare(`handshake ${min}..${max}`);
+  } catch (err) {
+    return { ok: false, rejected: false, reason: toFailure(err, { stage: 'STARTTLS' }).message };
+  }
+  return new Promise<Capped>((resolve) => {
+    const s = tls.connect({
+      socket: raw,
+      ...(o.servername ? { servername: o.servername } : {}),
+      rejectUnauthorized: false,
+      minVersion: min as tls.SecureVersion,
+      maxVersion: max as tls.SecureVersion,
+      // OpenSSL 3 refuses TLS 1.0/1.1 (and SHA-1, small keys) above security level 0.
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+    });
+    const done = (r: Capped) => {
+      clearTimeout(timer);
+      s.removeAllListeners();
+      s.on('error', () => {});
+      s.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(
+      () => done({ ok: false, rejected: false, reason: `no handshake answer within ${o.timeoutMs}ms` }),
+      o.timeoutMs,
+    );
+    s.once('secureConnect', () =>
+      done({ ok: true, protocol: s.getProtocol() as TlsVersion, cipher: s.getCipher()?.name ?? 'unknown' }),
+    );
+    s.once('error', (err: Error) => done({ ok: false, rejected: true, reason: err.message }));
+    s.once('close', () =>
+      done({ ok: false, rejected: true, reason: 'connection closed during the handshake' }),
+    );
+  });
+}
+
+function fromCapped(version: TlsVersion, r: Capped): TlsVersionProbe {
+  if (r.ok) {
+    return r.protocol === version
+      ? { version, result: 'accepted', cipher: r.cipher }
+      : { version, result: 'rejected', reason: `server chose ${r.protocol} when offered up to ${version}` };
+  }
+  return { version, result: r.rejected ? 'rejected' : 'error', reason: r.reason };
+}
+
+async function helloProbe(o: VersionProbeOptions, version: 'SSLv3' | 'TLSv1.2', suites: readonly number[]) {
+  const socket = await o.prepare(`ClientHello ${version}`);
+  return probeServerHello({
+    socket,
+    version,
+    cipherSuites: suites,
+    ...(o.servername && version !== 'SSLv3' ? { servername: o.servername } : {}),
+    timeoutMs: o.timeoutMs,
+  });
+}
+
+async function sslv3(o: VersionProbeOptions): Promise<TlsVersionProbe> {
+  try {
+    const r = await helloProbe(o, 'SSLv3', SSLV3_SUITES);
+    if (r.result === 'accepted' && r.version === 'SSLv3') {
+      return { version: 'SSLv3', result: 'accepted', cipher: r.cipherName ?? String(r.cipherSuite) };
+    }
+    if (r.result === 'error') return { version: 'SSLv3', result: 'error', reason: r.reason ?? 'unknown' };
+    return {
+      version: 'SSLv3',
+      result: 'rejected',
+      reason: r.alert?.name ?? r.reason ?? `server answered ${r.version}`,
+    };
+  } catch (err) {
+    return { version: 'SSLv3', result: 'error', reason: toFailure(err, { stage: 'STARTTLS' }).message };
+  }
+}
+
+/**
+ * Offers every weak suite in one ClientHello: if the server refuses them all, every class is
+ * refused; if it picks one, that class is accepted and the others were not tested separately
+ * (one connection instead of six, and the verdict is already a failure).
+ */
+async function weak(o: VersionProbeOptions): Promise<WeakCipherProbe[]> {
+  const all = WEAK_SUITE_CLASSES.flatMap((c) => c.suites);
+  let r: Awaited<ReturnType<typeof probeServerHello>>;
+  try {
+    r = await helloProbe(o, 'TLSv1.2', all);
+  } catch (err) {
+    r = { result: 'error', reason: toFailure(err, { stage: 'STARTTLS' }).message };
+  }
+  const chosen =
+    r.result === 'accepted'
+      ? WEAK_SUITE_CLASSES.find((c) => c.suites.includes(r.cipherSuite ?? -1))
+      : undefined;
+  return WEAK_SUITE_CLASSES.map((c): WeakCipherProbe => {
+    if (r.result !== 'accepted') return { name: c.name, result: r.result, reason: r.alert?.name ?? r.reason };
+    if (c === chosen) return { name: c.name, result: 'accepted', cipher: r.cipherName };
+    return {
+      name: c.name,
+      result: 'untestable',
+      reason: `not tested separately: the server already accepted ${chosen?.name ?? r.cipherName}`,
+    };
+  });
+}
+
+/** Runs the version and weak-suite probes (not 1.3, which the main session answers). */
+export async function probeVersions(o: VersionProbeOptions): Promise<VersionProbeResults> {
+  const [le12, le11, v3, weakCiphers] = await Promise.all([
+    cappedHandshake(o, 'TLSv1', 'TLSv1.2'),
+    cappedHandshake(o, 'TLSv1', 'TLSv1.1'),
+    sslv3(o),
+    o.weakCiphers ? weak(o) : Promise.resolve([]),
+  ]);
+  const probes = new Map<TlsVersion, TlsVersionProbe>();
+  probes.set('SSLv3', v3);
+  probes.set('TLSv1.2', fromCapped('TLSv1.2', le12));
+  probes.set('TLSv1.1', fromCapped('TLSv1.1', le11));
+  if (le11.ok && le11.protocol === 'TLSv1') {
+    probes.set('TLSv1', { version: 'TLSv1', result: 'accepted', cipher: le11.cipher });
+  } else if (le11.ok) {
+    probes.set('TLSv1', fromCapped('TLSv1', await cappedHandshake(o, 'TLSv1', 'TLSv1')));
+  } else {
+    // Refused up to 1.1 means refused at 1.0 too: the server would have fallen back.
+    probes.set('TLSv1', {
+      version: 'TLSv1',
+      result: le11.rejected ? 'rejected' : 'error',
+      reason: le11.reason,
+    });
+  }
+  return { probes, weakCiphers };
+}
+
+/** Merges the main session's answer (1.3, and 1.2 when that is what it got) with the probes. */
+export function versionTable(main: TlsHandshakeFacts | undefined, r: VersionProbeResults): TlsVersionProbe[] {
+  return ORDER.map((v): TlsVersionProbe => {
+    if (v === 'TLSv1.3') {
+      if (!main?.ok)
+        return { version: v, result: 'error', reason: 'the main TLS session failed', fromMainSession: true };
+      return main.protocol === 'TLSv1.3'
+        ? { version: v, result: 'accepted', cipher: main.cipher?.name, fromMainSession: true }
+        : {
+            version: v,
+            result: 'rejected',
+            reason: `server chose ${main.protocol} when offered TLS 1.3`,
+            fromMainSession: true,
+          };
+    }
+    const probe = r.probes.get(v) ?? { version: v, result: 'error', reason: 'not probed' };
+    if (v === 'TLSv1.2' && probe.result !== 'accepted' && main?.ok && main.protocol === 'TLSv1.2') {
+      return { version: v, result: 'accepted', cipher: main.cipher?.name, fromMainSession: true };
+    }
+    return probe;
+  });
+}
