@@ -1,0 +1,65 @@
+/**
+ * smtp.expn: EXPN cannot be used to list mailing lists or find out which mailboxes exist.
+ *
+ * EXPN of postmaster returning 250 discloses the address behind it; several 250 lines disclose
+ * a list's members (RFC 5321 §3.5.2). Same answers for both names (252, 502, 530) reveal nothing.
+ */
+import { defineEndpointCheck } from '../types.js';
+import { cannotJudge, missingReason, replyOneLine } from '../util.js';
+import { enumerationAnswer, enumerationEvidence, revealsExistence } from './common.js';
+
+export default defineEndpointCheck({
+  id: 'smtp.expn',
+  area: 'smtp',
+  title: 'No user or list enumeration via EXPN',
+  scope: 'endpoint',
+  reference: 'RFC 5321 §7.3',
+  requires: ['smtp', 'expn'],
+  defaultParams: {},
+  messages: {
+    disabled: 'EXPN is disabled: {knownReply}',
+    same: 'EXPN answers both names alike ({knownCode}), so it does not reveal mailboxes or lists',
+    'no-leak':
+      'EXPN answers do not reveal mailboxes or lists ({knownArg}: {knownCode}, {unknownArg}: {unknownCode})',
+    expands: 'EXPN {knownArg} expands to {members} addresses: {knownReply}',
+    reveals:
+      'EXPN reveals which mailboxes exist: {knownArg} gets {knownCode}, the non-existent {unknownArg} gets {unknownCode}',
+  },
+  remediation: {
+    generic: 'Disable EXPN',
+    postfix:
+      'Postfix does not implement EXPN; look for a proxy or content filter in front of it that answers EXPN',
+    exim: 'Leave `acl_smtp_expn` unset (Exim then refuses EXPN) or make that ACL `deny`',
+    sendmail: "Set `define(`confPRIVACY_FLAGS', `goaway')` (or at least `noexpn`)",
+    exchange:
+      'Look for a transport agent or a proxy in front of Exchange that answers EXPN and turn that feature off',
+    opensmtpd: 'OpenSMTPD does not implement EXPN; look for a proxy or filter answering it',
+  },
+  run({ endpoint }) {
+    const probe = endpoint.expn;
+    if (!probe) return cannotJudge(missingReason(endpoint, 'EXPN replies'));
+    const evidence = enumerationEvidence(probe);
+    const known = probe.known.reply;
+    const unknown = probe.unknown.reply;
+    const data = {
+      knownArg: probe.known.argument,
+      unknownArg: probe.unknown.argument,
+      knownCode: known.code,
+      unknownCode: unknown.code,
+      knownReply: replyOneLine(known),
+      members: known.lines.length,
+      overTls: probe.overTls,
+    };
+    if (known.code === 250 && known.lines.length > 1) {
+      return { status: 'fail', messageId: 'expands', data, evidence };
+    }
+    // A 250 for postmaster discloses the mailbox behind it, unless everything gets the same 250.
+    if ((known.code === 250 && unknown.code !== 250) || revealsExistence(probe)) {
+      return { status: 'fail', messageId: 'reveals', data, evidence };
+    }
+    const knownAnswer = enumerationAnswer(known.code);
+    if (knownAnswer === 'disabled') return { status: 'pass', messageId: 'disabled', data, evidence };
+    const same = knownAnswer === enumerationAnswer(unknown.code);
+    return { status: 'pass', messageId: same ? 'same' : 'no-leak', data, evidence };
+  },
+});
