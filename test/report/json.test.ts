@@ -1,0 +1,175 @@
+/**
+ * The JSON reporter and the shipped JSON Schema: the document validates, transcripts only on
+ * request, certificate PEMs kept, the input left alone, and the schema strict enough to catch drift.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Report, RenderOptions, Status } from '../../src/model/results.js';
+import { STATUSES } from '../../src/model/results.js';
+import { SCHEMA_ID, SCHEMA_VERSION, renderJson } from '../../src/report/json.js';
+
+const SAMPLE = new URL('../fixtures/reports/sample-report.json', import.meta.url);
+const SCHEMA_FILE = new URL('../../schema/report.schema.json', import.meta.url);
+const PLAIN: RenderOptions = { color: false, transcript: false, verbose: false, quiet: false };
+
+function loadSample(): Report {
+  return JSON.parse(readFileSync(SAMPLE, 'utf8')) as Report;
+}
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives either as the plugin or wrapped.
+type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsPlugin as unknown as { default?: FormatsPlugin }).default ??
+  addFormatsPlugin) as unknown as FormatsPlugin;
+
+let schema: Record<string, unknown>;
+let validate: ValidateFunction;
+
+beforeAll(() => {
+  schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Record<string, unknown>;
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  validate = ajv.compile(schema);
+});
+
+function errorsOf(doc: unknown): string[] {
+  return validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}
+
+describe('renderJson', () => {
+  it('writes pretty JSON with a final newline that parses back to the report', () => {
+    const text = renderJson(loadSample(), { ...PLAIN, transcript: true });
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text).toContain('\n  "schemaVersion": "1.0.0",\n');
+    expect(JSON.parse(text)).toEqual(loadSample());
+  });
+
+  it('produces a document that validates against the shipped schema, with and without transcripts', () => {
+    for (const transcript of [false, true]) {
+      expect(errorsOf(JSON.parse(renderJson(loadSample(), { ...PLAIN, transcript })))).toEqual([]);
+    }
+  });
+
+  it('leaves transcripts out unless asked for, keeping everything else', () => {
+    const report = loadSample();
+    const endpoints = (doc: Report) => doc.targets.flatMap((t) => t.facts.endpoints);
+    expect(endpoints(report).some((ep) => ep.transcript.length > 0)).toBe(true);
+
+    const without = JSON.parse(renderJson(report, PLAIN)) as Report;
+    for (const ep of endpoints(without)) expect(Object.keys(ep)).not.toContain('transcript');
+    expect(renderJson(report, PLAIN)).not.toContain('"transcript"');
+
+    const withT = JSON.parse(renderJson(report, { ...PLAIN, transcript: true })) as Report;
+    expect(endpoints(withT).map((ep) => ep.transcript)).toEqual(endpoints(report).map((ep) => ep.transcript));
+    // Nothing but the transcripts differs.
+    for (const ep of endpoints(withT)) delete (ep as Partial<typeof ep>).transcript;
+    expect(withT).toEqual(without);
+  });
+
+  it('does not change the report it is given', () => {
+    const report = loadSample();
+    renderJson(report, PLAIN);
+    expect(report).toEqual(loadSample());
+  });
+
+  it('keeps certificate PEMs (DANE matching needs them)', () => {
+    const doc = JSON.parse(renderJson(loadSample(), PLAIN)) as Report;
+    const pems = doc.targets.flatMap((t) =>
+      t.facts.endpoints.flatMap((ep) => ep.tls?.handshake?.chain.map((c) => c.pem) ?? []),
+    );
+    expect(pems.length).toBeGreaterThan(0);
+    for (const pem of pems)
+      expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);
+  });
+
+  it('keeps hostile server text inert: control characters are escaped by JSON', () => {
+    const report = loadSample();
+    report.targets[0].checks[0].evidence = ['220 \u001b[2J\u001b]0;owned\u0007 ESMTP'];
+    const text = renderJson(report, PLAIN);
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/); // eslint-disable-line no-control-regex
+    expect(text).toContain('\\u001b[2J');
+    expect(errorsOf(JSON.parse(text))).toEqual([]);
+  });
+});
+
+describe('the sample report fixture', () => {
+  it('is current: its schemaVersion is SCHEMA_VERSION and its counts add up', () => {
+    const report = loadSample();
+    expect(report.schemaVersion).toBe(SCHEMA_VERSION);
+    const count = (statuses: Status[]) =>
+      Object.fromEntries(STATUSES.map((s) => [s, statuses.filter((x) => x === s).length]));
+    for (const t of report.targets) expect(t.summary).toEqual(count(t.checks.map((c) => c.status)));
+    expect(report.summary).toEqual(count(report.targets.flatMap((t) => t.checks.map((c) => c.status))));
+  });
+
+  it('uses every status, and names an unreachable IDN target', () => {
+    const report = loadSample();
+    const seen = new Set(report.targets.flatMap((t) => t.checks.map((c) => c.status)));
+    expect([...seen].sort()).toEqual([...STATUSES].sort());
+    const idn = report.targets.find((t) => t.displayName !== t.name);
+    expect(idn).toMatchObject({ name: 'smtp.xn--bcher-kva.example', displayName: 'smtp.bücher.example' });
+    expect(idn?.state).toBe('unreachable');
+  });
+});
+
+describe('schema/report.schema.json', () => {
+  it('identifies itself and pins the major version of SCHEMA_VERSION', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.$id).toBe(SCHEMA_ID);
+    const doc = loadSample();
+    expect(errorsOf({ ...doc, schemaVersion: SCHEMA_VERSION })).toEqual([]);
+    expect(errorsOf({ ...doc, schemaVersion: '1.4.2' })).toEqual([]);
+    expect(errorsOf({ ...doc, schemaVersion: '2.0.0' })).not.toEqual([]);
+  });
+
+  // Each mutation models a drift between code and schema, or a broken writer; all must be caught.
+  const mutations: [string, (r: Report) => void][] = [
+    [
+      'an unknown property on an endpoint',
+      (r) => Object.assign(r.targets[0].facts.endpoints[0], { relay: [] }),
+    ],
+    [
+      'an unknown property on a certificate',
+      (r) => Object.assign(r.targets[0].facts.endpoints[0].tls!.handshake!.chain[0], { der: '' }),
+    ],
+    ['an unknown top-level property', (r) => Object.assign(r, { extra: 1 })],
+    ['an unknown status', (r) => Object.assign(r.targets[0].checks[0], { status: 'ok' })],
+    ['an unknown severity', (r) => Object.assign(r.targets[0].checks[0], { severity: 'critical' })],
+    [
+      'a check without evidence',
+      (r) => delete (r.targets[0].checks[0] as Partial<Report['targets'][0]['checks'][0]>).evidence,
+    ],
+    ['a target without facts', (r) => delete (r.targets[0] as Partial<Report['targets'][0]>).facts],
+    ['an unknown target kind', (r) => Object.assign(r.targets[0], { kind: 'network' })],
+    ['a bad check id', (r) => Object.assign(r.targets[0].checks[0], { id: 'Connect' })],
+    [
+      'an IPv6 endpoint without brackets',
+      (r) => Object.assign(r.targets[0].checks[2], { endpoint: '2001:db8::1:25' }),
+    ],
+    [
+      'an unknown probe error code',
+      (r) => Object.assign(r.targets[0].facts.endpoints[2].connect.failure!, { code: 'EFOO' }),
+    ],
+    ['a summary missing a status', (r) => delete (r.summary as Partial<Report['summary']>).skip],
+    ['a start time that is not a date-time', (r) => Object.assign(r, { startedAt: 'yesterday' })],
+    [
+      'a capability that is not a boolean',
+      (r) => Object.assign(r.targets[0].facts.endpoints[0].ehlo!.capabilities, { pipelining: 'yes' }),
+    ],
+  ];
+  it.each(mutations)('rejects %s', (_name, mutate) => {
+    const doc = loadSample();
+    mutate(doc);
+    expect(errorsOf(doc)).not.toEqual([]);
+  });
+
+  it('accepts free-form check data and options, and an IPv6 endpoint in brackets', () => {
+    const doc = loadSample();
+    doc.targets[0].checks[0].data = { nested: { anything: [1, 'two', null] } };
+    doc.options = { resolvers: ['[::1]:53'], whatever: { x: true } };
+    doc.targets[0].checks[2].endpoint = '[2001:db8::25]:25';
+    expect(errorsOf(doc)).toEqual([]);
+  });
+});

@@ -1,0 +1,402 @@
+/**
+ * Keeps schema/report.schema.json in step with the TypeScript model. Each `Shape<T>` below must list
+ * every property of T as 'required' or 'optional' exactly as the type declares it — the compiler
+ * rejects a missing, extra or mis-marked key — and the test compares that with the schema's
+ * `properties` and `required`. So a field added to the model fails typecheck here until the schema
+ * (and this list) follow, and a schema edit that drifts from the model fails the test.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type {
+  AuthAttempt,
+  Capabilities,
+  CertificateFacts,
+  EndpointFacts,
+  EnumerationProbe,
+  HostFacts,
+  MailBeforeTlsProbe,
+  ProbeErrorCode,
+  ProbeFailure,
+  SmtpReply,
+  Stage,
+  StepTiming,
+  TlsFacts,
+  TlsHandshakeFacts,
+  TlsVersion,
+  TlsVersionProbe,
+  TranscriptEntry,
+  WeakCipherProbe,
+} from '../../src/model/artifacts.js';
+import type { CheckResult, MtaName, Remediation, Report, TargetReport } from '../../src/model/results.js';
+import { STATUSES } from '../../src/model/results.js';
+
+type Shape<T> = { [K in keyof T]-?: Pick<T, K> extends Required<Pick<T, K>> ? 'required' : 'optional' };
+type Members<U extends string | number> = Record<U, true>;
+type Item<T> = T extends readonly (infer I)[] ? I : never;
+
+interface JsonSchema {
+  $ref?: string;
+  enum?: unknown[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  oneOf?: JsonSchema[];
+  [k: string]: unknown;
+}
+
+const schema = JSON.parse(
+  readFileSync(new URL('../../schema/report.schema.json', import.meta.url), 'utf8'),
+) as JsonSchema & { $defs: Record<string, JsonSchema> };
+
+/** Follows a JSON pointer such as "#/$defs/EndpointFacts/properties/ehlo", resolving $refs on the way. */
+function at(pointer: string): JsonSchema {
+  let node: JsonSchema = schema;
+  for (const part of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    node = node[part] as JsonSchema;
+    if (node === undefined) throw new Error(`no ${part} in ${pointer}`);
+  }
+  return node.$ref ? at(node.$ref) : node;
+}
+
+/** Model deviations the JSON document makes on purpose. */
+const OPTIONAL_IN_JSON: Record<string, string[]> = {
+  // Left out unless --transcript (src/report/json.ts).
+  '#/$defs/EndpointFacts': ['transcript'],
+};
+
+function expectShape(pointer: string, shape: Record<string, 'required' | 'optional'>): void {
+  const node = at(pointer);
+  expect(node.additionalProperties, `${pointer} should reject unknown properties`).toBe(false);
+  expect(Object.keys(node.properties ?? {}).sort(), `${pointer} properties`).toEqual(
+    Object.keys(shape).sort(),
+  );
+  const relaxed = OPTIONAL_IN_JSON[pointer] ?? [];
+  const required = Object.entries(shape)
+    .filter(([k, v]) => v === 'required' && !relaxed.includes(k))
+    .map(([k]) => k);
+  expect([...(node.required ?? [])].sort(), `${pointer} required`).toEqual(required.sort());
+}
+
+const report: Shape<Report> = {
+  schemaVersion: 'required',
+  tool: 'required',
+  policy: 'required',
+  startedAt: 'required',
+  durationMs: 'required',
+  options: 'required',
+  targets: 'required',
+  summary: 'required',
+};
+const target: Shape<TargetReport> = {
+  kind: 'required',
+  name: 'required',
+  displayName: 'required',
+  input: 'required',
+  roles: 'required',
+  state: 'required',
+  error: 'optional',
+  checks: 'required',
+  summary: 'required',
+  facts: 'required',
+  startedAt: 'required',
+  durationMs: 'required',
+};
+const check: Shape<CheckResult> = {
+  id: 'required',
+  status: 'required',
+  severity: 'required',
+  endpoint: 'optional',
+  messageId: 'required',
+  message: 'required',
+  evidence: 'required',
+  remediation: 'optional',
+  data: 'optional',
+};
+const remediation: Shape<Remediation> = { summary: 'required', mta: 'optional' };
+const host: Shape<HostFacts> = {
+  host: 'required',
+  displayName: 'required',
+  addresses: 'required',
+  resolution: 'optional',
+  endpoints: 'required',
+};
+const endpoint: Shape<EndpointFacts> = {
+  host: 'required',
+  address: 'required',
+  family: 'required',
+  port: 'required',
+  profile: 'required',
+  explicit: 'required',
+  connect: 'required',
+  greeting: 'optional',
+  ehlo: 'optional',
+  starttls: 'optional',
+  ehloTls: 'optional',
+  mailBeforeTls: 'optional',
+  tls: 'optional',
+  vrfy: 'optional',
+  expn: 'optional',
+  auth: 'optional',
+  failure: 'optional',
+  timings: 'required',
+  transcript: 'required',
+  ms: 'required',
+};
+const connect: Shape<EndpointFacts['connect']> = { ok: 'required', ms: 'optional', failure: 'optional' };
+const greeting: Shape<NonNullable<EndpointFacts['greeting']>> = { reply: 'required', ms: 'required' };
+const ehlo: Shape<NonNullable<EndpointFacts['ehlo']>> = {
+  command: 'required',
+  reply: 'required',
+  ehloRejected: 'optional',
+  capabilities: 'required',
+};
+const starttls: Shape<NonNullable<EndpointFacts['starttls']>> = {
+  offered: 'required',
+  attempted: 'required',
+  reply: 'optional',
+  failure: 'optional',
+};
+const ehloTls: Shape<NonNullable<EndpointFacts['ehloTls']>> = { reply: 'required', capabilities: 'required' };
+const failure: Shape<ProbeFailure> = {
+  code: 'required',
+  message: 'required',
+  stage: 'required',
+  address: 'optional',
+  port: 'optional',
+  waitedFor: 'optional',
+  lastReply: 'optional',
+  timeoutMs: 'optional',
+};
+const smtpReply: Shape<SmtpReply> = { code: 'required', enhanced: 'optional', lines: 'required' };
+const transcriptEntry: Shape<TranscriptEntry> = { t: 'required', dir: 'required', text: 'required' };
+const stepTiming: Shape<StepTiming> = { stage: 'required', label: 'required', ms: 'required' };
+const capabilities: Shape<Capabilities> = {
+  raw: 'required',
+  size: 'optional',
+  pipelining: 'required',
+  eightBitMime: 'required',
+  smtpUtf8: 'required',
+  chunking: 'required',
+  dsn: 'required',
+  enhancedStatusCodes: 'required',
+  requireTls: 'required',
+  starttls: 'required',
+  auth: 'required',
+  vrfy: 'required',
+  etrn: 'required',
+};
+const certificate: Shape<CertificateFacts> = {
+  subject: 'required',
+  commonName: 'optional',
+  issuer: 'required',
+  subjectAltNames: 'required',
+  serialNumber: 'required',
+  validFrom: 'required',
+  validTo: 'required',
+  fingerprint256: 'required',
+  keyType: 'required',
+  keyBits: 'optional',
+  curve: 'optional',
+  signatureAlgorithm: 'required',
+  selfSigned: 'required',
+  isCA: 'required',
+  trustAnchor: 'required',
+  pem: 'required',
+};
+const handshake: Shape<TlsHandshakeFacts> = {
+  ok: 'required',
+  failure: 'optional',
+  protocol: 'optional',
+  cipher: 'optional',
+  ephemeralKey: 'optional',
+  chain: 'required',
+  validation: 'optional',
+  hostname: 'optional',
+  discardedBytes: 'optional',
+  ms: 'optional',
+};
+const cipher: Shape<NonNullable<TlsHandshakeFacts['cipher']>> = {
+  name: 'required',
+  standardName: 'optional',
+  version: 'optional',
+};
+const ephemeralKey: Shape<NonNullable<TlsHandshakeFacts['ephemeralKey']>> = {
+  type: 'required',
+  name: 'optional',
+  size: 'optional',
+};
+const validation: Shape<NonNullable<TlsHandshakeFacts['validation']>> = {
+  authorized: 'required',
+  error: 'optional',
+  caSources: 'required',
+};
+const hostname: Shape<NonNullable<TlsHandshakeFacts['hostname']>> = {
+  name: 'required',
+  matches: 'required',
+  error: 'optional',
+};
+const versionProbe: Shape<TlsVersionProbe> = {
+  version: 'required',
+  result: 'required',
+  cipher: 'optional',
+  reason: 'optional',
+  fromMainSession: 'optional',
+};
+const weakCipher: Shape<WeakCipherProbe> = {
+  name: 'required',
+  result: 'required',
+  cipher: 'optional',
+  reason: 'optional',
+};
+const tls: Shape<TlsFacts> = { handshake: 'optional', versions: 'required', weakCiphers: 'required' };
+const enumeration: Shape<EnumerationProbe> = {
+  command: 'required',
+  overTls: 'required',
+  known: 'required',
+  unknown: 'required',
+};
+const enumerationQuery: Shape<EnumerationProbe['known']> = { argument: 'required', reply: 'required' };
+const mailBeforeTls: Shape<MailBeforeTlsProbe> = { command: 'required', reply: 'required' };
+const auth: Shape<AuthAttempt> = {
+  mechanism: 'required',
+  overTls: 'required',
+  success: 'required',
+  reply: 'optional',
+  failure: 'optional',
+  refused: 'optional',
+};
+const address: Shape<Item<HostFacts['addresses']>> = { address: 'required', family: 'required' };
+const resolution: Shape<NonNullable<HostFacts['resolution']>> = { failure: 'optional', ms: 'required' };
+const targetError: Shape<NonNullable<TargetReport['error']>> = { code: 'required', message: 'required' };
+const tool: Shape<Report['tool']> = { name: 'required', version: 'required' };
+const policy: Shape<Report['policy']> = { name: 'required', source: 'required' };
+const mta: Shape<NonNullable<Remediation['mta']>> = { name: 'required', text: 'required' };
+
+const SHAPES: [string, Record<string, 'required' | 'optional'>][] = [
+  ['#', report],
+  ['#/properties/tool', tool],
+  ['#/properties/policy', policy],
+  ['#/$defs/TargetReport', target],
+  ['#/$defs/TargetReport/properties/error', targetError],
+  ['#/$defs/CheckResult', check],
+  ['#/$defs/Remediation', remediation],
+  ['#/$defs/Remediation/properties/mta', mta],
+  ['#/$defs/HostFacts', host],
+  ['#/$defs/HostFacts/properties/addresses/items', address],
+  ['#/$defs/HostFacts/properties/resolution', resolution],
+  ['#/$defs/EndpointFacts', endpoint],
+  ['#/$defs/EndpointFacts/properties/connect', connect],
+  ['#/$defs/EndpointFacts/properties/greeting', greeting],
+  ['#/$defs/EndpointFacts/properties/ehlo', ehlo],
+  ['#/$defs/EndpointFacts/properties/starttls', starttls],
+  ['#/$defs/EndpointFacts/properties/ehloTls', ehloTls],
+  ['#/$defs/ProbeFailure', failure],
+  ['#/$defs/SmtpReply', smtpReply],
+  ['#/$defs/TranscriptEntry', transcriptEntry],
+  ['#/$defs/StepTiming', stepTiming],
+  ['#/$defs/Capabilities', capabilities],
+  ['#/$defs/CertificateFacts', certificate],
+  ['#/$defs/TlsHandshakeFacts', handshake],
+  ['#/$defs/TlsHandshakeFacts/properties/cipher', cipher],
+  ['#/$defs/TlsHandshakeFacts/properties/ephemeralKey', ephemeralKey],
+  ['#/$defs/TlsHandshakeFacts/properties/validation', validation],
+  ['#/$defs/TlsHandshakeFacts/properties/hostname', hostname],
+  ['#/$defs/TlsVersionProbe', versionProbe],
+  ['#/$defs/WeakCipherProbe', weakCipher],
+  ['#/$defs/TlsFacts', tls],
+  ['#/$defs/EnumerationProbe', enumeration],
+  ['#/$defs/EnumerationQuery', enumerationQuery],
+  ['#/$defs/MailBeforeTlsProbe', mailBeforeTls],
+  ['#/$defs/AuthAttempt', auth],
+];
+
+// Exhaustive lists of the model's unions; the compiler rejects a missing or unknown member.
+const stages: Members<Stage> = {
+  DNS: true,
+  CONNECT: true,
+  GREETING: true,
+  EHLO: true,
+  HELO: true,
+  MAIL: true,
+  RCPT: true,
+  RSET: true,
+  VRFY: true,
+  EXPN: true,
+  STARTTLS: true,
+  TLS: true,
+  AUTH: true,
+  DATA: true,
+  QUIT: true,
+};
+const codes: Members<ProbeErrorCode> = {
+  ECONNREFUSED: true,
+  ECONNRESET: true,
+  EHOSTUNREACH: true,
+  CONNECT_TIMEOUT: true,
+  REPLY_TIMEOUT: true,
+  DEADLINE: true,
+  CLOSED: true,
+  LINE_TOO_LONG: true,
+  REPLY_TOO_LONG: true,
+  MALFORMED_REPLY: true,
+  SERVICE_UNAVAILABLE: true,
+  UNEXPECTED_REPLY: true,
+  TLS_HANDSHAKE: true,
+  TLS_TIMEOUT: true,
+  PLAINTEXT_INJECTION: true,
+  DNS_NXDOMAIN: true,
+  DNS_NODATA: true,
+  DNS_SERVFAIL: true,
+  DNS_REFUSED: true,
+  DNS_TIMEOUT: true,
+  INTERNAL: true,
+};
+const versions: Members<TlsVersion> = {
+  SSLv3: true,
+  TLSv1: true,
+  'TLSv1.1': true,
+  'TLSv1.2': true,
+  'TLSv1.3': true,
+};
+const mtas: Members<MtaName> = { postfix: true, exim: true, sendmail: true, exchange: true, opensmtpd: true };
+const severities: Members<CheckResult['severity']> = { fail: true, warn: true, info: true, off: true };
+const profiles: Members<EndpointFacts['profile']> = { smtp: true, submission: true, smtps: true };
+const states: Members<TargetReport['state']> = { scanned: true, partial: true, unreachable: true };
+const kinds: Members<TargetReport['kind']> = { host: true, domain: true };
+const probeResults: Members<TlsVersionProbe['result']> = {
+  accepted: true,
+  rejected: true,
+  untestable: true,
+  error: true,
+};
+const dirs: Members<TranscriptEntry['dir']> = { C: true, S: true, '*': true };
+
+const ENUMS: [string, string[]][] = [
+  ['#/$defs/Stage', Object.keys(stages)],
+  ['#/$defs/ProbeErrorCode', Object.keys(codes)],
+  ['#/$defs/TlsVersion', Object.keys(versions)],
+  ['#/$defs/Remediation/properties/mta/properties/name', Object.keys(mtas)],
+  ['#/$defs/Status', [...STATUSES]],
+  ['#/$defs/Severity', Object.keys(severities)],
+  ['#/$defs/EndpointFacts/properties/profile', Object.keys(profiles)],
+  ['#/$defs/TargetReport/properties/state', Object.keys(states)],
+  ['#/$defs/TargetReport/properties/kind', Object.keys(kinds)],
+  ['#/$defs/ProbeResult', Object.keys(probeResults)],
+  ['#/$defs/TranscriptEntry/properties/dir', Object.keys(dirs)],
+];
+
+describe('the JSON Schema mirrors the model', () => {
+  it.each(SHAPES)('%s has exactly the properties and required keys of its type', (pointer, shape) => {
+    expectShape(pointer, shape);
+  });
+
+  it.each(ENUMS)('%s lists exactly the members of its union', (pointer, members) => {
+    expect([...(at(pointer).enum ?? [])].sort()).toEqual([...members].sort());
+  });
+
+  it('offers host facts as the only facts shape for now', () => {
+    const facts = at('#/$defs/TargetReport/properties/facts');
+    expect(facts.oneOf?.map((s) => s.$ref)).toEqual(['#/$defs/HostFacts']);
+    expect(String(facts.$comment)).toMatch(/domain/i);
+  });
+});
