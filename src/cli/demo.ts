@@ -8,10 +8,19 @@ import { REGISTRY } from '../checks/index.js';
 import { selectChecks } from '../runner/judge.js';
 import { scanHosts } from '../runner/scan.js';
 import type { Io } from './io.js';
-import { addScanOptions, emitReport, policyFrom, probeSettingsFrom, publishedOptions, type ScanOptions } from './scan-options.js';
+import {
+  addScanOptions,
+  emitReport,
+  policyFrom,
+  probeSettingsFrom,
+  publishedOptions,
+  type ScanOptions,
+} from './scan-options.js';
 
 export function demoCommand(io: Io, setExit: (code: number) => void): Command {
-  const cmd = new Command('demo').description('start the built-in lab on loopback and audit it (no network needed)');
+  const cmd = new Command('demo').description(
+    'start the built-in lab on loopback and audit it (no network needed)',
+  );
   addScanOptions(cmd);
   cmd.addHelpText(
     'after',

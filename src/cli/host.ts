@@ -9,7 +9,14 @@ import { selectChecks } from '../runner/judge.js';
 import { exitCodeFor, scanHosts } from '../runner/scan.js';
 import type { Io } from './io.js';
 import { collect, parseHostSpec, parsePort, type HostSpec } from './options.js';
-import { addScanOptions, emitReport, policyFrom, probeSettingsFrom, publishedOptions, type ScanOptions } from './scan-options.js';
+import {
+  addScanOptions,
+  emitReport,
+  policyFrom,
+  probeSettingsFrom,
+  publishedOptions,
+  type ScanOptions,
+} from './scan-options.js';
 
 export const DEFAULT_PORTS = [25, 587, 465] as const;
 
@@ -40,9 +47,21 @@ export function hostCommand(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command('host')
     .description('probe SMTP hosts: dialogue, STARTTLS/implicit TLS, TLS versions, certificate, AUTH posture')
     .argument('<host...>', 'HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT]; without a port: 25, 587 and 465')
-    .option('-p, --port <port>', 'port to probe on every host without its own :PORT (repeatable)', collect(parsePort))
-    .option('--smtps-port <port>', 'treat this port as implicit TLS like 465 (repeatable)', collect(parsePort))
-    .option('--submission-port <port>', 'treat this port as submission like 587 (repeatable)', collect(parsePort));
+    .option(
+      '-p, --port <port>',
+      'port to probe on every host without its own :PORT (repeatable)',
+      collect(parsePort),
+    )
+    .option(
+      '--smtps-port <port>',
+      'treat this port as implicit TLS like 465 (repeatable)',
+      collect(parsePort),
+    )
+    .option(
+      '--submission-port <port>',
+      'treat this port as submission like 587 (repeatable)',
+      collect(parsePort),
+    );
   addScanOptions(cmd);
   cmd.addHelpText(
     'after',

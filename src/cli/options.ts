@@ -78,21 +78,25 @@ export function parseHostSpec(input: string): HostSpec {
   if (bracket) {
     hostPart = bracket[1]!;
     portPart = bracket[2];
-    if (net.isIPv6(hostPart) === false) throw new InvalidArgumentError(`"${hostPart}" in brackets is not an IPv6 address`);
+    if (net.isIPv6(hostPart) === false)
+      throw new InvalidArgumentError(`"${hostPart}" in brackets is not an IPv6 address`);
   } else if (net.isIPv6(raw)) {
     hostPart = raw;
   } else if (raw.includes(':')) {
     const i = raw.lastIndexOf(':');
     hostPart = raw.slice(0, i);
     portPart = raw.slice(i + 1);
-    if (hostPart.includes(':')) throw new InvalidArgumentError(`"${raw}": write IPv6 addresses with a port as [IPv6]:PORT`);
+    if (hostPart.includes(':'))
+      throw new InvalidArgumentError(`"${raw}": write IPv6 addresses with a port as [IPv6]:PORT`);
   }
   const port = portPart === undefined ? undefined : parsePort(portPart);
-  if (net.isIP(hostPart)) return { input: raw, host: hostPart.toLowerCase(), displayName: hostPart, ...(port ? { port } : {}) };
+  if (net.isIP(hostPart))
+    return { input: raw, host: hostPart.toLowerCase(), displayName: hostPart, ...(port ? { port } : {}) };
   const name = hostPart.replace(/\.$/, '');
   if (/^[\d.]+$/.test(name)) throw new InvalidArgumentError(`"${hostPart}" is not a valid IPv4 address`);
   const ascii = domainToASCII(name);
-  if (!ascii) throw new InvalidArgumentError(`"${hostPart}" is not a valid host name (IDNA conversion failed)`);
+  if (!ascii)
+    throw new InvalidArgumentError(`"${hostPart}" is not a valid host name (IDNA conversion failed)`);
   checkHostname(ascii, hostPart);
   return { input: raw, host: ascii, displayName: domainToUnicode(ascii) || ascii, ...(port ? { port } : {}) };
 }

@@ -16,7 +16,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   for (const cmd of [hostCommand(io, setExit), demoCommand(io, setExit)]) {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     program.addCommand(cmd);
   }
   return program;
@@ -35,7 +37,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       if (err.code === 'commander.invalidArgument' && !err.message.startsWith('error:')) {
         io.stderr.write(`mailcheck: ${err.message}\n`);
       }
-      if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      if (
+        err.code === 'commander.help' ||
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version'
+      )
+        return 0;
       if (err.code === 'commander.executeSubCommandAsync') return 2;
       return 2;
     }

@@ -45,14 +45,27 @@ export interface ScanOptions {
 /** Adds the common options to a command. */
 export function addScanOptions(cmd: Command): Command {
   return cmd
-    .option('--policy <name>', `policy to judge against: ${Object.keys(BUILTIN_POLICIES).join(', ')}`, DEFAULT_POLICY)
+    .option(
+      '--policy <name>',
+      `policy to judge against: ${Object.keys(BUILTIN_POLICIES).join(', ')}`,
+      DEFAULT_POLICY,
+    )
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .option('--output <file>', 'write the report to a file instead of standard output')
-    .option('--resolver <ip[:port]>', 'DNS server to use (repeatable; default: the system resolvers)', collect(parseResolverArg))
+    .option(
+      '--resolver <ip[:port]>',
+      'DNS server to use (repeatable; default: the system resolvers)',
+      collect(parseResolverArg),
+    )
     .option('--timeout <duration>', 'per-step timeout (500ms, 3s, 1m or seconds)', parseDuration, 10_000)
     .option('--deadline <duration>', 'per-host deadline for everything', parseDuration, 60_000)
     .option('--concurrency <n>', 'hosts scanned at once', parsePositiveInt('--concurrency', 1000), 16)
-    .option('--connections-per-host <n>', 'simultaneous connections to one address', parsePositiveInt('--connections-per-host', 64), 6)
+    .option(
+      '--connections-per-host <n>',
+      'simultaneous connections to one address',
+      parsePositiveInt('--connections-per-host', 64),
+      6,
+    )
     .option('--ehlo <name>', 'name to send with EHLO/HELO', parseEhloName, 'mailcheck.invalid')
     .option('--ipv4', 'probe IPv4 addresses only')
     .option('--ipv6', 'probe IPv6 addresses only')
@@ -61,7 +74,10 @@ export function addScanOptions(cmd: Command): Command {
     .option('--no-color', 'never colour the output (also NO_COLOR)')
     .option('--quiet', 'show only problems and the summary')
     .option('--verbose', 'show all evidence lines')
-    .option('--auth-user <user>', 'log in as this user (password from MAILCHECK_AUTH_PASSWORD or --auth-password-file)')
+    .option(
+      '--auth-user <user>',
+      'log in as this user (password from MAILCHECK_AUTH_PASSWORD or --auth-password-file)',
+    )
     .option('--auth-password-file <file>', 'file holding the password (first line)')
     .addOption(new Option('--auth-password <password>').hideHelp())
     .option('--allow-plaintext-auth', 'allow sending credentials without TLS (never the default)');
@@ -93,18 +109,23 @@ export function credentialsFrom(o: ScanOptions, io: Io): Credentials | undefined
     try {
       password = readFileSync(o.authPasswordFile, 'utf8').split(/\r?\n/)[0];
     } catch (err) {
-      throw new UsageError(`--auth-password-file: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'} ${o.authPasswordFile}`);
+      throw new UsageError(
+        `--auth-password-file: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'} ${o.authPasswordFile}`,
+      );
     }
   }
   if (!password && !token) {
-    throw new UsageError('--auth-user needs a password: set MAILCHECK_AUTH_PASSWORD or use --auth-password-file');
+    throw new UsageError(
+      '--auth-user needs a password: set MAILCHECK_AUTH_PASSWORD or use --auth-password-file',
+    );
   }
   return { user: o.authUser, ...(password ? { password } : {}), ...(token ? { oauthToken: token } : {}) };
 }
 
 export function policyFrom(name: string): Policy {
   const p = BUILTIN_POLICIES[name];
-  if (!p) throw new UsageError(`unknown policy "${name}" (built-in: ${Object.keys(BUILTIN_POLICIES).join(', ')})`);
+  if (!p)
+    throw new UsageError(`unknown policy "${name}" (built-in: ${Object.keys(BUILTIN_POLICIES).join(', ')})`);
   return p;
 }
 
@@ -126,7 +147,10 @@ export function probeSettingsFrom(o: ScanOptions, io: Io): Omit<HostProbeSetting
     ...(credentials ? { credentials } : {}),
     allowPlaintextAuth: o.allowPlaintextAuth === true,
     limiter: new ConnectionLimiter(o.connectionsPerHost),
-    resolver: new Resolver({ ...(o.resolver ? { servers: o.resolver } : {}), timeoutMs: Math.min(o.timeout, 5000) }),
+    resolver: new Resolver({
+      ...(o.resolver ? { servers: o.resolver } : {}),
+      timeoutMs: Math.min(o.timeout, 5000),
+    }),
     ...(o.ipv4 ? { family: 4 as const } : o.ipv6 ? { family: 6 as const } : {}),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Check results and the report model shared by the runner and every reporter.
  */
+import type { HostFacts } from './artifacts.js';
 
 /** What a check concluded. `warn` and `info` come from the policy's severity for a failing check. */
 export type Status = 'pass' | 'fail' | 'warn' | 'info' | 'skip' | 'error';
@@ -59,7 +60,7 @@ export interface TargetReport {
   checks: CheckResult[];
   summary: StatusCounts;
   /** The gathered facts, as probes saw them (see src/model/artifacts.ts; JSON Schema in schema/). */
-  facts: import('./artifacts.js').HostFacts;
+  facts: HostFacts;
   startedAt: string;
   durationMs: number;
 }

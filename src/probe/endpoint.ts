@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type {
   EndpointFacts,
   EnumerationProbe,
@@ -17,7 +17,8 @@ import type { Requirement } from '../checks/types.js';
 import { ProbeError, toFailure } from '../errors.js';
 import { authenticate, type Credentials } from './smtp/auth.js';
 import { parseCapabilities } from './smtp/capabilities.js';
-import { Deadline, SmtpSession } from './smtp/session.js';
+import type { Deadline} from './smtp/session.js';
+import { SmtpSession } from './smtp/session.js';
 import { handshakeFacts } from './tls/certificate.js';
 import type { TrustStore } from './tls/trust.js';
 import { probeVersions, versionTable, type VersionProbeResults } from './tls/versions.js';
@@ -46,7 +47,12 @@ export interface EndpointTarget {
 /** RFC 5321 §4.5.1: every SMTP domain must accept mail for postmaster, so it surely exists. */
 const KNOWN_USER = 'postmaster';
 
-function expect(reply: SmtpReply, ok: (code: number) => boolean, stage: ProbeError['context']['stage'], t: EndpointTarget) {
+function expect(
+  reply: SmtpReply,
+  ok: (code: number) => boolean,
+  stage: ProbeError['context']['stage'],
+  t: EndpointTarget,
+) {
   if (ok(reply.code)) return;
   const code = reply.code === 421 ? 'SERVICE_UNAVAILABLE' : 'UNEXPECTED_REPLY';
   throw new ProbeError(code, `server answered ${reply.code} ${reply.lines.join(' ')}`.slice(0, 300), {
@@ -68,25 +74,51 @@ function mainTlsOptions(t: EndpointTarget, trust: TrustStore): tls.ConnectionOpt
 /** Greeting, EHLO (HELO fallback), recorded into facts. */
 async function open(session: SmtpSession, facts: EndpointFacts, t: EndpointTarget, s: ProbeSettings) {
   const start = Date.now();
-  const greeting = await session.read('GREETING', '220 greeting');
+  const greeting = await session.read('GREETING', '220 greeting').catch((err: unknown) => {
+    if (err instanceof ProbeError && err.code === 'REPLY_TIMEOUT' && session.bytesReceived === 0 && t.profile !== 'smtps') {
+      // Silence on a STARTTLS port is what a TLS-on-connect server looks like from here.
+      throw new ProbeError(
+        'REPLY_TIMEOUT',
+        `no greeting (nothing received); if this port expects TLS on connect like 465, use --smtps-port ${t.port}`,
+        err.context,
+      );
+    }
+    throw err;
+  });
   facts.greeting = { reply: greeting, ms: Date.now() - start };
   expect(greeting, (c) => c === 220, 'GREETING', t);
   const ehlo = await session.command(`EHLO ${s.ehloName}`, 'EHLO');
-  if (ehlo.code === 250) return { command: 'EHLO' as const, reply: ehlo, capabilities: parseCapabilities(ehlo) };
+  if (ehlo.code === 250)
+    return { command: 'EHLO' as const, reply: ehlo, capabilities: parseCapabilities(ehlo) };
   expect(ehlo, (c) => c >= 500, 'EHLO', t);
   const helo = await session.command(`HELO ${s.ehloName}`, 'HELO');
   expect(helo, (c) => c === 250, 'HELO', t);
-  return { command: 'HELO' as const, reply: helo, ehloRejected: ehlo, capabilities: parseCapabilities({ code: 250, lines: [] }) };
+  return {
+    command: 'HELO' as const,
+    reply: helo,
+    ehloRejected: ehlo,
+    capabilities: parseCapabilities({ code: 250, lines: [] }),
+  };
 }
 
-async function enumeration(session: SmtpSession, command: 'VRFY' | 'EXPN', overTls: boolean): Promise<EnumerationProbe> {
+async function enumeration(
+  session: SmtpSession,
+  command: 'VRFY' | 'EXPN',
+  overTls: boolean,
+): Promise<EnumerationProbe> {
   const unknownName = `mailcheck-nonexistent-${randomBytes(4).toString('hex')}`;
   const known = await session.command(`${command} ${KNOWN_USER}`, command);
   // When the command is refused outright there is nothing to compare; one round trip is enough.
-  const unknown = known.code >= 500 && known.code !== 550 && known.code !== 551 && known.code !== 553
-    ? known
-    : await session.command(`${command} ${unknownName}`, command);
-  return { command, overTls, known: { argument: KNOWN_USER, reply: known }, unknown: { argument: unknownName, reply: unknown } };
+  const unknown =
+    known.code >= 500 && known.code !== 550 && known.code !== 551 && known.code !== 553
+      ? known
+      : await session.command(`${command} ${unknownName}`, command);
+  return {
+    command,
+    overTls,
+    known: { argument: KNOWN_USER, reply: known },
+    unknown: { argument: unknownName, reply: unknown },
+  };
 }
 
 /** Opens a fresh connection and walks it to the point where a ClientHello goes. */
@@ -111,7 +143,11 @@ function preparer(t: EndpointTarget, s: ProbeSettings, deadline: Deadline) {
   };
 }
 
-export async function probeEndpoint(t: EndpointTarget, s: ProbeSettings, deadline: Deadline): Promise<EndpointFacts> {
+export async function probeEndpoint(
+  t: EndpointTarget,
+  s: ProbeSettings,
+  deadline: Deadline,
+): Promise<EndpointFacts> {
   const started = Date.now();
   const facts: EndpointFacts = { ...t, connect: { ok: false }, timings: [], transcript: [], ms: 0 };
   let tlsOffered!: (yes: boolean) => void;
@@ -177,7 +213,11 @@ async function mainDialogue(
     // For 465 a failed handshake is a TLS finding, not an unreachable port.
     if (implicit && err instanceof ProbeError && err.context.stage === 'TLS') {
       facts.connect = { ok: true, ms: Date.now() - connectStart };
-      facts.tls = { handshake: { ok: false, failure: err.toFailure(), chain: [] }, versions: [], weakCiphers: [] };
+      facts.tls = {
+        handshake: { ok: false, failure: err.toFailure(), chain: [] },
+        versions: [],
+        weakCiphers: [],
+      };
     }
     throw err;
   });

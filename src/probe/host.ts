@@ -31,7 +31,8 @@ const LOCALHOST = [
 async function addressesOf(host: string, resolver: Resolver, family?: 4 | 6) {
   const ip = net.isIP(host);
   if (ip) return [{ address: host, family: ip as 4 | 6 }];
-  if (host === 'localhost' || host.endsWith('.localhost')) return LOCALHOST.filter((a) => !family || a.family === family);
+  if (host === 'localhost' || host.endsWith('.localhost'))
+    return LOCALHOST.filter((a) => !family || a.family === family);
   const lookups = await Promise.allSettled([
     family === 6 ? Promise.resolve([]) : resolver.resolve4(host),
     family === 4 ? Promise.resolve([]) : resolver.resolve6(host),
@@ -58,7 +59,12 @@ const DNS_CODES = {
 
 export async function probeHost(target: HostTarget, s: HostProbeSettings): Promise<HostFacts> {
   const deadline = new Deadline(s.deadlineMs);
-  const facts: HostFacts = { host: target.host, displayName: target.displayName, addresses: [], endpoints: [] };
+  const facts: HostFacts = {
+    host: target.host,
+    displayName: target.displayName,
+    addresses: [],
+    endpoints: [],
+  };
   const start = Date.now();
   try {
     facts.addresses = await addressesOf(target.host, s.resolver, s.family);
@@ -66,7 +72,10 @@ export async function probeHost(target: HostTarget, s: HostProbeSettings): Promi
   } catch (err) {
     const code = err instanceof DnsError ? DNS_CODES[err.code] : 'INTERNAL';
     const detail = err instanceof Error ? err.message : String(err);
-    facts.resolution = { ms: Date.now() - start, failure: new ProbeError(code, detail, { stage: 'DNS' }).toFailure() };
+    facts.resolution = {
+      ms: Date.now() - start,
+      failure: new ProbeError(code, detail, { stage: 'DNS' }).toFailure(),
+    };
     return facts;
   }
   const jobs: Promise<EndpointFacts>[] = [];

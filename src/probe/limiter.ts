@@ -7,7 +7,8 @@ export class ConnectionLimiter {
   private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(readonly perAddress: number) {
-    if (!Number.isInteger(perAddress) || perAddress < 1) throw new RangeError('perAddress must be a positive integer');
+    if (!Number.isInteger(perAddress) || perAddress < 1)
+      throw new RangeError('perAddress must be a positive integer');
   }
 
   /** Resolves with a release function once a slot for `address` is free. Release is idempotent. */

@@ -16,7 +16,11 @@ export interface SelectedCheck {
 }
 
 /** The checks a policy turns on, in registry order, with their effective parameters. */
-export function selectChecks(registry: readonly AnyCheck[], policy: Policy, only?: readonly string[]): SelectedCheck[] {
+export function selectChecks(
+  registry: readonly AnyCheck[],
+  policy: Policy,
+  only?: readonly string[],
+): SelectedCheck[] {
   const out: SelectedCheck[] = [];
   for (const check of registry) {
     if (only && !only.includes(check.id)) continue;
@@ -51,7 +55,8 @@ function judgeOne(sel: SelectedCheck, finding: Finding, mta: MtaIdentity, endpoi
   const { check } = sel;
   const status = effectiveStatus(finding.status, sel.severity);
   const template =
-    check.messages[finding.messageId] ?? (finding.messageId === 'error' || finding.messageId === 'skip' ? '{reason}' : undefined);
+    check.messages[finding.messageId] ??
+    (finding.messageId === 'error' || finding.messageId === 'skip' ? '{reason}' : undefined);
   const result: CheckResult = {
     id: check.id,
     status,
@@ -81,7 +86,11 @@ export function judgedEndpoints(host: HostFacts): EndpointFacts[] {
   return host.endpoints.filter((e) => e.explicit || e.connect.ok);
 }
 
-export function judgeHost(host: HostFacts, selected: readonly SelectedCheck[], opts: JudgeOptions): CheckResult[] {
+export function judgeHost(
+  host: HostFacts,
+  selected: readonly SelectedCheck[],
+  opts: JudgeOptions,
+): CheckResult[] {
   const results: CheckResult[] = [];
   for (const endpoint of judgedEndpoints(host)) {
     const mta = identifyMta(endpoint);
@@ -89,10 +98,21 @@ export function judgeHost(host: HostFacts, selected: readonly SelectedCheck[], o
     for (const sel of selected) {
       let finding: Finding;
       try {
-        finding = sel.check.run({ endpoint, host, params: sel.params, now: opts.now, mta, credentialsGiven: opts.credentialsGiven });
+        finding = sel.check.run({
+          endpoint,
+          host,
+          params: sel.params,
+          now: opts.now,
+          mta,
+          credentialsGiven: opts.credentialsGiven,
+        });
       } catch (err) {
         // A bug in one check must not take the report down; it shows as an error with the reason.
-        finding = { status: 'error', messageId: 'error', data: { reason: `internal error in check: ${(err as Error).message}` } };
+        finding = {
+          status: 'error',
+          messageId: 'error',
+          data: { reason: `internal error in check: ${(err as Error).message}` },
+        };
       }
       results.push(judgeOne(sel, finding, mta, label));
     }

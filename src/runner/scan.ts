@@ -3,7 +3,13 @@
  * report. Targets run concurrently up to `concurrency`; each has its own deadline.
  */
 import type { HostFacts } from '../model/artifacts.js';
-import { emptyCounts, type Report, type StatusCounts, type TargetReport, type TargetState } from '../model/results.js';
+import {
+  emptyCounts,
+  type Report,
+  type StatusCounts,
+  type TargetReport,
+  type TargetState,
+} from '../model/results.js';
 import type { Requirement } from '../checks/types.js';
 import type { Policy } from '../policy/builtin.js';
 import { probeHost, type HostProbeSettings, type HostTarget } from '../probe/host.js';
@@ -31,7 +37,10 @@ export function requirementsOf(selected: readonly SelectedCheck[]): Set<Requirem
 /** A session is usable once the server greeted us and accepted EHLO or HELO. */
 function targetState(host: HostFacts): { state: TargetState; error?: { code: string; message: string } } {
   if (host.resolution?.failure) {
-    return { state: 'unreachable', error: { code: host.resolution.failure.code, message: host.resolution.failure.message } };
+    return {
+      state: 'unreachable',
+      error: { code: host.resolution.failure.code, message: host.resolution.failure.message },
+    };
   }
   const judged = judgedEndpoints(host);
   const usable = judged.filter((e) => e.ehlo ?? e.ehloTls);
@@ -59,7 +68,12 @@ function countStatuses(t: { checks: { status: keyof StatusCounts }[] }[]): Statu
   return c;
 }
 
-async function scanOne(req: HostScanRequest, input: string, target: HostTarget, needs: Set<Requirement>): Promise<TargetReport> {
+async function scanOne(
+  req: HostScanRequest,
+  input: string,
+  target: HostTarget,
+  needs: Set<Requirement>,
+): Promise<TargetReport> {
   const startedAt = new Date();
   const facts = await probeHost(target, { ...req.settings, needs });
   const { state, error } = targetState(facts);
@@ -123,6 +137,7 @@ export async function scanHosts(req: HostScanRequest): Promise<Report> {
 export function exitCodeFor(report: Report): number {
   if (report.targets.some((t) => t.state === 'unreachable')) return 3;
   if (report.summary.fail > 0) return 1;
-  if (report.targets.some((t) => t.checks.some((c) => c.status === 'error' && c.severity === 'fail'))) return 3;
+  if (report.targets.some((t) => t.checks.some((c) => c.status === 'error' && c.severity === 'fail')))
+    return 3;
   return 0;
 }

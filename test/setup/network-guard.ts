@@ -27,10 +27,11 @@ function refuse(what: string, target: string): never {
 const origConnect = net.Socket.prototype.connect;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- connect has many overloads; we only inspect its first argument
 net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: any[]) {
-  const first = args[0];
+  // net.connect(port, host) reaches here as one normalised array [options, callback].
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   let host: string | undefined;
   let path: string | undefined;
-  if (first && typeof first === 'object' && !Array.isArray(first)) {
+  if (first && typeof first === 'object') {
     host = first.host ?? (first.path ? undefined : 'localhost');
     path = first.path;
   } else if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {

@@ -50,8 +50,10 @@ export function parseResolver(spec: string): ResolverServer {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ?? /^([^:]+)(?::(\d+))?$/.exec(spec);
   const address = m?.[1] ?? spec;
   const port = m?.[2] ? Number(m[2]) : 53;
-  if (!net.isIP(address)) throw new RangeError(`resolver "${spec}" is not an IP address (use IP, IP:PORT or [IPv6]:PORT)`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`resolver "${spec}": port out of range`);
+  if (!net.isIP(address))
+    throw new RangeError(`resolver "${spec}" is not an IP address (use IP, IP:PORT or [IPv6]:PORT)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RangeError(`resolver "${spec}": port out of range`);
   return { address, port };
 }
 

@@ -54,7 +54,12 @@ export async function authenticate(
     const reply = await exchange(session, mechanism, creds);
     return { mechanism, overTls, success: reply.code === 235, reply };
   } catch (err) {
-    return { mechanism, overTls, success: false, failure: toFailure(err, { stage: 'AUTH', address: session.address }) };
+    return {
+      mechanism,
+      overTls,
+      success: false,
+      failure: toFailure(err, { stage: 'AUTH', address: session.address }),
+    };
   }
 }
 
@@ -64,7 +69,11 @@ async function exchange(session: SmtpSession, mechanism: Mechanism, creds: Crede
   switch (mechanism) {
     case 'PLAIN':
       return continueIfAsked(
-        await session.command(`AUTH PLAIN ${b64(`\0${creds.user}\0${password}`)}`, 'AUTH', `AUTH PLAIN ${REDACTED}`),
+        await session.command(
+          `AUTH PLAIN ${b64(`\0${creds.user}\0${password}`)}`,
+          'AUTH',
+          `AUTH PLAIN ${REDACTED}`,
+        ),
         () => secret(b64(`\0${creds.user}\0${password}`)),
       );
     case 'LOGIN': {

@@ -13,7 +13,11 @@ export interface FramingLimits {
   maxReplyBytes: number;
 }
 
-export const DEFAULT_LIMITS: FramingLimits = { maxLineBytes: 4096, maxReplyLines: 200, maxReplyBytes: 64 * 1024 };
+export const DEFAULT_LIMITS: FramingLimits = {
+  maxLineBytes: 4096,
+  maxReplyLines: 200,
+  maxReplyBytes: 64 * 1024,
+};
 
 export type FramingErrorCode = 'LINE_TOO_LONG' | 'REPLY_TOO_LONG' | 'MALFORMED_REPLY';
 
@@ -33,7 +37,9 @@ const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?:\s|$)/;
 /** Shows the first bytes of something unexpected in a printable, bounded way. */
 export function printable(buf: Buffer | string, max = 60): string {
   const s = typeof buf === 'string' ? buf : buf.subarray(0, max * 2).toString('latin1');
-  const shown = s.slice(0, max).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const shown = s
+    .slice(0, max)
+    .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return s.length > max ? `${shown}...` : shown;
 }
 
@@ -89,7 +95,10 @@ export class ReplyParser {
     if (!m) throw new FramingError('MALFORMED_REPLY', `not an SMTP reply line: "${printable(line)}"`);
     const code = Number(m[1]);
     if (this.lines.length > 0 && code !== this.code) {
-      throw new FramingError('MALFORMED_REPLY', `reply code changed within a multi-line reply (${this.code} then ${code})`);
+      throw new FramingError(
+        'MALFORMED_REPLY',
+        `reply code changed within a multi-line reply (${this.code} then ${code})`,
+      );
     }
     this.code = code;
     this.lines.push(m[3] ?? '');

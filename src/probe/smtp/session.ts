@@ -43,6 +43,8 @@ export class SmtpSession {
   readonly timings: StepTiming[] = [];
   /** Bytes received after the 220 to STARTTLS and before the handshake, discarded. */
   discardedBeforeTls = 0;
+  /** Bytes received on the current channel (plaintext or TLS). */
+  bytesReceived = 0;
   private readonly started = Date.now();
   private parser: ReplyParser;
   private queue: SmtpReply[] = [];
@@ -128,7 +130,9 @@ export class SmtpSession {
     for (const r of this.queue) this.discardedBeforeTls += r.lines.join('\r\n').length + 6;
     this.queue = [];
     if (this.discardedBeforeTls > 0) {
-      this.note(`discarded ${this.discardedBeforeTls} bytes received before the TLS handshake (RFC 3207 §4.2)`);
+      this.note(
+        `discarded ${this.discardedBeforeTls} bytes received before the TLS handshake (RFC 3207 §4.2)`,
+      );
     }
     return this.handshake(this.socket, options, 'STARTTLS');
   }
@@ -164,7 +168,11 @@ export class SmtpSession {
   private send(line: string, stage: Stage, shown: string = line): void {
     this.assertSafe(line, stage);
     if (this.fatal) {
-      throw new ProbeError(this.fatal.code, this.fatal.detail, { stage, address: this.opts.address, port: this.opts.port });
+      throw new ProbeError(this.fatal.code, this.fatal.detail, {
+        stage,
+        address: this.opts.address,
+        port: this.opts.port,
+      });
     }
     this.socket.write(`${line}\r\n`);
     this.transcript.push({ t: this.elapsed, dir: 'C', text: shown });
@@ -172,14 +180,25 @@ export class SmtpSession {
 
   /** CR or LF inside a command would let a value smuggle extra commands (RFC 5321 §2.3.8). */
   private assertSafe(line: string, stage: Stage): void {
-    if (/[\r\n]/.test(line)) throw new ProbeError('INTERNAL', 'refusing to send a command containing CR or LF', { stage });
+    if (/[\r\n]/.test(line))
+      throw new ProbeError('INTERNAL', 'refusing to send a command containing CR or LF', { stage });
   }
 
-  private async handshake(raw: net.Socket, options: tls.ConnectionOptions, stage: Stage): Promise<tls.TLSSocket> {
+  private async handshake(
+    raw: net.Socket,
+    options: tls.ConnectionOptions,
+    stage: Stage,
+  ): Promise<tls.TLSSocket> {
     this.detach(raw);
     const timeoutMs = Math.min(this.opts.stepTimeoutMs, this.opts.deadline.remaining());
     const start = Date.now();
-    const ctx = { stage, address: this.opts.address, port: this.opts.port, waitedFor: 'TLS handshake', timeoutMs };
+    const ctx = {
+      stage,
+      address: this.opts.address,
+      port: this.opts.port,
+      waitedFor: 'TLS handshake',
+      timeoutMs,
+    };
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
       const s = tls.connect({ ...options, socket: raw });
       const timer = setTimeout(() => {
@@ -224,6 +243,7 @@ export class SmtpSession {
   }
 
   private receive(chunk: Buffer): void {
+    this.bytesReceived += chunk.length;
     let replies: SmtpReply[];
     try {
       replies = this.parser.push(chunk);
@@ -233,7 +253,11 @@ export class SmtpSession {
     }
     for (const r of replies) {
       r.lines.forEach((l, i) =>
-        this.transcript.push({ t: this.elapsed, dir: 'S', text: `${r.code}${i === r.lines.length - 1 ? ' ' : '-'}${l}` }),
+        this.transcript.push({
+          t: this.elapsed,
+          dir: 'S',
+          text: `${r.code}${i === r.lines.length - 1 ? ' ' : '-'}${l}`,
+        }),
       );
       this.lastReply = `${r.code} ${r.lines[r.lines.length - 1] ?? ''}`.slice(0, 200);
       const w = this.waiter;
@@ -275,7 +299,11 @@ export class SmtpSession {
       const timer = setTimeout(() => {
         this.waiter = undefined;
         const err = deadlineFirst
-          ? new ProbeError('DEADLINE', `per-host deadline of ${this.opts.deadline.ms}ms expired`, ctx(timeoutMs))
+          ? new ProbeError(
+              'DEADLINE',
+              `per-host deadline of ${this.opts.deadline.ms}ms expired`,
+              ctx(timeoutMs),
+            )
           : new ProbeError('REPLY_TIMEOUT', 'no complete reply', ctx(timeoutMs));
         this.fatal = { code: err.code, detail: err.detail };
         this.socket.destroy();
@@ -306,6 +334,8 @@ function openSocket(opts: ConnectOptions): Promise<net.Socket> {
     }, timeoutMs);
     s.once('connect', () => {
       clearTimeout(timer);
+      // Commands are small and each waits for a reply: Nagle would only add delayed-ACK stalls.
+      s.setNoDelay(true);
       s.removeAllListeners('error');
       resolve(s);
     });

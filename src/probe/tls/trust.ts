@@ -76,6 +76,7 @@ export function loadTrustStore(
     sources,
     fingerprints,
     // Everything we can offer (TLS 1.0 and SECLEVEL 0 included), so the server's own preference shows.
-    context: () => (context ??= tls.createSecureContext({ ca, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' })),
+    context: () =>
+      (context ??= tls.createSecureContext({ ca, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' })),
   };
 }

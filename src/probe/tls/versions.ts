@@ -89,7 +89,11 @@ function fromCapped(version: TlsVersion, r: Capped): TlsVersionProbe {
   return { version, result: r.rejected ? 'rejected' : 'error', reason: r.reason };
 }
 
-async function helloProbe(o: VersionProbeOptions, version: 'SSLv3' | 'TLSv1.2', suites: readonly number[]) {
+async function helloProbe(
+  o: VersionProbeOptions,
+  version: 'SSLv3' | 'TLSv1' | 'TLSv1.2',
+  suites: readonly number[],
+) {
   const socket = await o.prepare(`ClientHello ${version}`);
   return probeServerHello({
     socket,
@@ -117,24 +121,31 @@ async function sslv3(o: VersionProbeOptions): Promise<TlsVersionProbe> {
   }
 }
 
+type WeakClass = (typeof WEAK_SUITE_CLASSES)[number];
+
 /**
- * Offers every weak suite in one ClientHello: if the server refuses them all, every class is
- * refused; if it picks one, that class is accepted and the others were not tested separately
- * (one connection instead of six, and the verdict is already a failure).
+ * Offers every weak class of one protocol version in one ClientHello: if the server refuses them
+ * all, every class is refused; if it picks one, that class is accepted and the others were not
+ * tested separately (one connection instead of one per class; the verdict is a failure anyway).
  */
-async function weak(o: VersionProbeOptions): Promise<WeakCipherProbe[]> {
-  const all = WEAK_SUITE_CLASSES.flatMap((c) => c.suites);
+async function weak(
+  o: VersionProbeOptions,
+  version: 'TLSv1.2' | 'TLSv1',
+  classes: readonly WeakClass[],
+): Promise<WeakCipherProbe[]> {
   let r: Awaited<ReturnType<typeof probeServerHello>>;
   try {
-    r = await helloProbe(o, 'TLSv1.2', all);
+    r = await helloProbe(
+      o,
+      version,
+      classes.flatMap((c) => c.suites),
+    );
   } catch (err) {
     r = { result: 'error', reason: toFailure(err, { stage: 'STARTTLS' }).message };
   }
   const chosen =
-    r.result === 'accepted'
-      ? WEAK_SUITE_CLASSES.find((c) => c.suites.includes(r.cipherSuite ?? -1))
-      : undefined;
-  return WEAK_SUITE_CLASSES.map((c): WeakCipherProbe => {
+    r.result === 'accepted' ? classes.find((c) => c.suites.includes(r.cipherSuite ?? -1)) : undefined;
+  return classes.map((c): WeakCipherProbe => {
     if (r.result !== 'accepted') return { name: c.name, result: r.result, reason: r.alert?.name ?? r.reason };
     if (c === chosen) return { name: c.name, result: 'accepted', cipher: r.cipherName };
     return {
@@ -145,13 +156,17 @@ async function weak(o: VersionProbeOptions): Promise<WeakCipherProbe[]> {
   });
 }
 
+const WEAK_TLS12 = WEAK_SUITE_CLASSES.filter((c) => c.version === 'TLSv1.2');
+/** EXPORT and single-DES suites do not exist in TLS 1.2; they are offered at TLS 1.0. */
+const WEAK_TLS10 = WEAK_SUITE_CLASSES.filter((c) => c.version === 'TLSv1');
+
 /** Runs the version and weak-suite probes (not 1.3, which the main session answers). */
 export async function probeVersions(o: VersionProbeOptions): Promise<VersionProbeResults> {
-  const [le12, le11, v3, weakCiphers] = await Promise.all([
+  const [le12, le11, v3, weak12] = await Promise.all([
     cappedHandshake(o, 'TLSv1', 'TLSv1.2'),
     cappedHandshake(o, 'TLSv1', 'TLSv1.1'),
     sslv3(o),
-    o.weakCiphers ? weak(o) : Promise.resolve([]),
+    o.weakCiphers ? weak(o, 'TLSv1.2', WEAK_TLS12) : Promise.resolve([]),
   ]);
   const probes = new Map<TlsVersion, TlsVersionProbe>();
   probes.set('SSLv3', v3);
@@ -169,7 +184,20 @@ export async function probeVersions(o: VersionProbeOptions): Promise<VersionProb
       reason: le11.reason,
     });
   }
-  return { probes, weakCiphers };
+  const tls10 = probes.get('TLSv1')!;
+  let weak10: WeakCipherProbe[] = [];
+  if (o.weakCiphers) {
+    // Only a server that speaks TLS 1.0 can accept the TLS 1.0-only suites: ask it, spare the rest a connection.
+    weak10 =
+      tls10.result === 'accepted'
+        ? await weak(o, 'TLSv1', WEAK_TLS10)
+        : WEAK_TLS10.map((c) => ({
+            name: c.name,
+            result: tls10.result === 'rejected' ? ('rejected' as const) : ('error' as const),
+            reason: `TLS 1.0 is ${tls10.result === 'rejected' ? 'refused' : 'undetermined'}, and these suites exist only up to TLS 1.0`,
+          }));
+  }
+  return { probes, weakCiphers: [...weak12, ...weak10] };
 }
 
 /** Merges the main session's answer (1.3, and 1.2 when that is what it got) with the probes. */
