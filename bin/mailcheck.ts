@@ -12,7 +12,9 @@ run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`mailcheck: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `mailcheck: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 70;
   },
 );

@@ -21,7 +21,8 @@ export const ERROR_CATALOGUE: Record<ProbeErrorCode, string> = {
   UNEXPECTED_REPLY: 'the server answered with a code the dialogue cannot continue from',
   TLS_HANDSHAKE: 'the TLS handshake failed',
   TLS_TIMEOUT: 'the TLS handshake did not complete within the step timeout',
-  PLAINTEXT_INJECTION: 'plaintext arrived after the 220 to STARTTLS and before the TLS handshake (RFC 3207 §4.2)',
+  PLAINTEXT_INJECTION:
+    'plaintext arrived after the 220 to STARTTLS and before the TLS handshake (RFC 3207 §4.2)',
   DNS_NXDOMAIN: 'the name does not exist (NXDOMAIN)',
   DNS_NODATA: 'the name exists but has no record of the type asked (NODATA)',
   DNS_SERVFAIL: 'the resolver failed to answer (SERVFAIL)',

@@ -28,7 +28,8 @@ const info: CheckPolicy = { severity: 'info' };
  */
 const campusBaseline: Policy = {
   name: 'campus-baseline',
-  description: 'TLS required on submission, TLS >= 1.2, no AUTH before TLS, no open relay, valid certificates',
+  description:
+    'TLS required on submission, TLS >= 1.2, no AUTH before TLS, no open relay, valid certificates',
   source: 'built-in',
   checks: {
     'smtp.connect': fail,
