@@ -52,10 +52,10 @@ const BANNER_RULES: BannerRule[] = [
   { pattern: /\bOpenSMTPD\b/i, identify: () => ({ name: 'opensmtpd', product: 'OpenSMTPD' }) },
   // Gmail / Google Workspace: "ESMTP <session id> - gsmtp". Nothing to configure on our side.
   { pattern: /\s-\sgsmtp\b/i, identify: () => ({ name: 'unknown', product: 'Google (gsmtp)' }) },
-  // The lab's nodemailer smtp-server peers announce themselves in the banner.
+  // mailcheck's own lab servers (src/lab) announce themselves in the banner.
   {
     pattern: /\bmailcheck-lab\b/i,
-    identify: () => ({ name: 'smtp-server', product: 'smtp-server (Nodemailer)' }),
+    identify: () => ({ name: 'unknown', product: 'the mailcheck lab server' }),
   },
 ];
 

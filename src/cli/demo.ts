@@ -41,7 +41,7 @@ Exit code 0 means the lab ran and was scanned (its legacy servers are meant to f
           input: `${s.host}:${s.port}`,
           target: {
             host: s.host,
-            displayName: `${s.name} (${s.description})`,
+            displayName: s.name,
             ports: [{ port: s.port, profile: s.profile, explicit: true }],
           },
         })),
@@ -51,6 +51,14 @@ Exit code 0 means the lab ran and was scanned (its legacy servers are meant to f
         concurrency: o.concurrency,
         options: { ...publishedOptions(o), lab: true },
       });
+      if (o.format === 'table' && !o.output && !o.quiet) {
+        io.stdout.write(
+          `mailcheck lab: ${lab.servers.length} servers on ${lab.servers[0]?.host ?? '127.0.0.1'}\n`,
+        );
+        for (const s of lab.servers)
+          io.stdout.write(`  ${s.name.padEnd(21)} port ${String(s.port).padEnd(6)} ${s.description}\n`);
+        io.stdout.write('\n');
+      }
       emitReport(report, o, io);
       setExit(0);
     } finally {

@@ -63,7 +63,7 @@ describe('identifyMta from greetings', () => {
       'Google (gsmtp)',
       undefined,
     ],
-    ['mail.lab.example ESMTP mailcheck-lab', 'smtp-server', 'smtp-server (Nodemailer)', undefined],
+    ['mail.lab.example ESMTP mailcheck-lab', 'unknown', 'the mailcheck lab server', undefined],
   ])('%s', (greeting, name, product, version) => {
     const mta = fromGreeting(greeting);
     expect(mta.name).toBe(name);

@@ -1,0 +1,330 @@
+/**
+ * One connection to the scripted server: line framing, the ordered and optionally delayed reply
+ * queue, the STARTTLS / implicit TLS upgrade on the same socket, and clean teardown. The SMTP
+ * commands themselves live in scripted-commands.ts, SASL in scripted-auth.ts, misbehaviour in
+ * hostile.ts.
+ *
+ * Input is parsed as soon as it arrives; only output waits. Replies (and other actions that must
+ * follow them, such as closing or upgrading) go through one FIFO queue, each due `replyDelayMs`
+ * after the command it answers arrived, so pipelined commands are answered in one round trip.
+ */
+import type net from 'node:net';
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { dispatch, finishMessage } from './scripted-commands.js';
+import { MessageSink } from './scripted-data.js';
+import { hostileOnConnect } from './hostile.js';
+import { ActionQueue, TimerSet } from './timed-actions.js';
+import { formatReply, REPLIES } from './scripted-replies.js';
+import { freshSession } from './scripted-session.js';
+import type { SessionState } from './scripted-session.js';
+import type { ResolvedOptions, ScriptedMessage, ScriptedServerStats } from './scripted-types.js';
+
+/** What every connection of one server shares. */
+export interface ServerContext {
+  options: ResolvedOptions;
+  stats: ScriptedServerStats;
+  messages: ScriptedMessage[];
+  secureContext?: tls.SecureContext;
+}
+
+type Mode = 'command' | 'sasl' | 'data' | 'bdat' | 'discard' | 'stopped';
+
+const MAX_QUEUED_ACTIONS = 1000;
+const MAX_COMMANDS_RECORDED = 10_000;
+/** A DATA line longer than this is passed to the sink in pieces rather than buffered whole. */
+const MAX_DATA_LINE_BUFFER = 64 * 1024;
+
+export class Connection {
+  /** The socket in use now: the raw one, or the TLS socket layered on it. */
+  socket: net.Socket;
+  session: SessionState;
+  /** Resolves once the TCP socket has closed. */
+  readonly done: Promise<void>;
+  closed = false;
+
+  private mode: Mode = 'command';
+  private buffer: Buffer = Buffer.alloc(0);
+  private skippingLongLine = false;
+  private sasl: ((line: string) => void) | undefined;
+  private sink: MessageSink | undefined;
+  private bdat = { size: 0, left: 0, last: false, error: undefined as string | undefined };
+  /** When the input that the command being handled now completed arrived. */
+  private lineAt = performance.now();
+  private readonly queue = new ActionQueue(MAX_QUEUED_ACTIONS);
+  private readonly timers = new TimerSet();
+
+  constructor(
+    readonly ctx: ServerContext,
+    readonly raw: net.Socket,
+  ) {
+    this.socket = raw;
+    this.session = freshSession(false);
+    this.done = new Promise((resolve) => raw.once('close', () => resolve()));
+    raw.on('error', () => this.destroy());
+    raw.once('close', () => this.destroy());
+  }
+
+  get options(): ResolvedOptions {
+    return this.ctx.options;
+  }
+
+  /** Greets, or starts TLS first on an implicit-TLS server, or misbehaves. */
+  start(): void {
+    const o = this.options;
+    if (hostileOnConnect(this)) return;
+    if (o.implicitTls || o.hostile === 'tls-on-connect') {
+      this.raw.pause();
+      this.later(o.replyDelayMs, () => this.upgrade(() => this.greet()));
+      return;
+    }
+    this.raw.on('data', this.onData);
+    this.greet();
+  }
+
+  /** Schedules `fn` for when the greeting is due (after greetingDelayMs and replyDelayMs). */
+  atGreeting(fn: () => void): void {
+    const o = this.options;
+    this.schedule(performance.now() + o.greetingDelayMs + o.replyDelayMs, fn);
+  }
+
+  /** Sends one reply line (CRLF added) in its turn. */
+  reply(line: string): void {
+    this.after(() => this.writeNow(`${line}\r\n`));
+  }
+
+  /** Sends a multi-line reply in its turn. */
+  replyLines(code: number, lines: readonly string[]): void {
+    const text = formatReply(code, lines);
+    this.after(() => this.writeNow(text));
+  }
+
+  /** Runs `fn` in turn, after every reply queued before it, no earlier than the reply delay. */
+  after(fn: () => void): void {
+    this.schedule(this.lineAt + this.options.replyDelayMs, fn);
+  }
+
+  /** Writes on the current socket immediately, if it is still writable. */
+  writeNow(data: string | Buffer, cb?: () => void): boolean {
+    if (this.closed || this.socket.destroyed || this.socket.writableEnded) return false;
+    return this.socket.write(data, cb);
+  }
+
+  /** Sends the next input lines to `handler` (the SASL exchange) until {@link endSasl}. */
+  expectSasl(handler: (line: string) => void): void {
+    this.sasl = handler;
+    this.mode = 'sasl';
+  }
+
+  endSasl(): void {
+    this.sasl = undefined;
+    if (this.mode === 'sasl') this.mode = 'command';
+  }
+
+  /** Input after the DATA command is the message, up to "CRLF . CRLF". */
+  beginData(): void {
+    this.sink = new MessageSink(this.options.maxMessageSize);
+    this.mode = 'data';
+  }
+
+  /** The next `size` bytes are a BDAT chunk; `error` is the reply to give once they are read. */
+  beginBdat(size: number, last: boolean, error?: string): void {
+    this.sink ??= new MessageSink(this.options.maxMessageSize);
+    this.bdat = { size, left: size, last, error };
+    if (size > 0) this.mode = 'bdat';
+    else this.endBdat();
+  }
+
+  /** Reads and drops all further input (the peer's close is still noticed). */
+  discardInput(): void {
+    this.mode = 'discard';
+    this.buffer = Buffer.alloc(0);
+    // Inside TLS the TLS socket's listener already drops input in this mode.
+    if (this.socket !== this.raw) return;
+    if (!this.raw.listeners('data').includes(this.onData)) this.raw.on('data', this.onData);
+    this.raw.resume();
+  }
+
+  /** Replies with `preface` and upgrades the socket to TLS (STARTTLS, RFC 3207 §4). */
+  startTls(preface: string): void {
+    // RFC 3207 §4.2: anything the client pipelined after STARTTLS is discarded, never executed
+    // inside the TLS session (the command-injection attack, CVE-2011-0411).
+    this.mode = 'stopped';
+    this.buffer = Buffer.alloc(0);
+    this.raw.removeListener('data', this.onData);
+    // Paused, the socket keeps the ClientHello buffered; the TLS layer picks it up when it wraps.
+    this.raw.pause();
+    this.after(() => {
+      this.writeNow(preface, () => this.later(this.options.replyDelayMs, () => this.upgrade()));
+    });
+  }
+
+  /** Closes after the replies queued so far have been written. */
+  quit(): void {
+    this.mode = 'stopped';
+    this.after(() => {
+      this.socket.end();
+    });
+  }
+
+  /** Runs `fn` after `ms` (at once when 0); cleared when the connection closes. */
+  later(ms: number, fn: () => void): void {
+    this.timers.later(ms, fn);
+  }
+
+  /** Runs `fn` every `ms`; cleared when the connection closes. */
+  every(ms: number, fn: () => void): void {
+    this.timers.every(ms, fn);
+  }
+
+  /** Runs `fn` on the next turn of the event loop; cleared when the connection closes. */
+  soon(fn: () => void): void {
+    this.timers.soon(fn);
+  }
+
+  /** Destroys both sockets and clears every timer; safe to call more than once. */
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.mode = 'stopped';
+    this.queue.clear();
+    this.timers.clear();
+    this.socket.destroy();
+    this.raw.destroy();
+  }
+
+  /** Records a command line for the stats, with SASL payloads redacted. */
+  record(line: string): void {
+    const list = this.ctx.stats.commands;
+    if (list.length < MAX_COMMANDS_RECORDED) list.push(line);
+  }
+
+  private greet(): void {
+    this.atGreeting(() => this.writeNow(`220 ${this.options.banner}\r\n`));
+  }
+
+  private upgrade(onSecure?: () => void): void {
+    if (this.closed || !this.ctx.secureContext) return this.destroy();
+    const secure = new tls.TLSSocket(this.raw, { isServer: true, secureContext: this.ctx.secureContext });
+    this.socket = secure;
+    secure.on('error', () => this.destroy());
+    secure.once('close', () => this.destroy());
+    secure.once('secure', () => {
+      this.ctx.stats.tlsHandshakes += 1;
+      this.session = freshSession(true);
+      this.mode = 'command';
+      this.buffer = Buffer.alloc(0);
+      secure.on('data', this.onData);
+      onSecure?.();
+    });
+  }
+
+  private schedule(due: number, run: () => void): void {
+    if (this.closed || this.queue.schedule(due, run)) return;
+    // RFC 2920 §3.1 lets a server bound what it queues; a client this far ahead is flooding.
+    this.writeNow(`${REPLIES.tooMuchPipelining}\r\n`);
+    this.mode = 'stopped';
+    this.queue.clear();
+    this.socket.end();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.lineAt = performance.now();
+    if (this.mode === 'discard' || this.mode === 'stopped') return;
+    this.buffer = this.buffer.length > 0 ? Buffer.concat([this.buffer, chunk]) : chunk;
+    this.pump();
+  };
+
+  /** Consumes as much buffered input as the current mode allows. */
+  private pump(): void {
+    while (this.buffer.length > 0 && !this.closed) {
+      const mode = this.mode;
+      if (mode === 'discard' || mode === 'stopped') {
+        this.buffer = Buffer.alloc(0);
+        return;
+      }
+      if (mode === 'bdat') {
+        const n = Math.min(this.bdat.left, this.buffer.length);
+        this.sink?.chunk(this.buffer.subarray(0, n));
+        this.buffer = this.buffer.subarray(n);
+        this.bdat.left -= n;
+        if (this.bdat.left === 0) this.endBdat();
+        continue;
+      }
+      const nl = this.buffer.indexOf(0x0a);
+      if (mode === 'data') {
+        if (nl < 0) {
+          if (this.buffer.length > MAX_DATA_LINE_BUFFER) {
+            this.sink?.chunk(this.buffer, true);
+            this.buffer = Buffer.alloc(0);
+          }
+          return;
+        }
+        const line = this.buffer.subarray(0, nl + 1);
+        this.buffer = this.buffer.subarray(nl + 1);
+        if (this.sink?.line(line)) this.endData();
+        continue;
+      }
+      if (!this.takeCommandLine(nl)) return;
+    }
+  }
+
+  /** Handles one command or SASL line; false when more input is needed. */
+  private takeCommandLine(nl: number): boolean {
+    const max = this.options.maxLineLength;
+    if (this.skippingLongLine) {
+      if (nl < 0) {
+        this.buffer = Buffer.alloc(0);
+        return false;
+      }
+      this.buffer = this.buffer.subarray(nl + 1);
+      this.skippingLongLine = false;
+      return true;
+    }
+    if (nl < 0) {
+      if (this.buffer.length >= max) {
+        // RFC 5321 §4.5.3.1.4: refuse once, then drop the rest of the line as it arrives.
+        this.reply(REPLIES.lineTooLong);
+        this.skippingLongLine = true;
+        this.buffer = Buffer.alloc(0);
+      }
+      return false;
+    }
+    const tooLong = nl + 1 > max;
+    let text = this.buffer.toString('utf8', 0, nl);
+    this.buffer = this.buffer.subarray(nl + 1);
+    if (tooLong) {
+      this.reply(REPLIES.lineTooLong);
+      return true;
+    }
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (this.mode === 'sasl' && this.sasl) {
+      this.record('<redacted>');
+      this.sasl(text);
+    } else {
+      this.record(text.replace(/^(AUTH\s+\S+)\s+\S.*$/i, '$1 <redacted>'));
+      dispatch(this, text);
+    }
+    return true;
+  }
+
+  private endData(): void {
+    const sink = this.sink;
+    this.sink = undefined;
+    this.mode = 'command';
+    if (sink) finishMessage(this, sink);
+  }
+
+  private endBdat(): void {
+    this.mode = 'command';
+    const { error, last, size } = this.bdat;
+    if (error !== undefined) {
+      this.sink = undefined;
+      this.reply(error);
+    } else if (last) {
+      this.endData();
+    } else {
+      this.reply(REPLIES.bdatChunk(size));
+    }
+  }
+}
