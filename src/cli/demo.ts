@@ -4,18 +4,8 @@
  */
 import { Command } from 'commander';
 import { startLab } from '../lab/lab.js';
-import { REGISTRY } from '../checks/index.js';
-import { selectChecks } from '../runner/judge.js';
-import { scanHosts } from '../runner/scan.js';
 import type { Io } from './io.js';
-import {
-  addScanOptions,
-  emitReport,
-  policyFrom,
-  probeSettingsFrom,
-  publishedOptions,
-  type ScanOptions,
-} from './scan-options.js';
+import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
 
 export function demoCommand(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command('demo').description(
@@ -30,27 +20,26 @@ It scans with the lab's test CA trusted and logs in with the lab's test account.
 Exit code 0 means the lab ran and was scanned (its legacy servers are meant to fail).`,
   );
   cmd.action(async (o: ScanOptions) => {
-    const policy = policyFrom(o.policy);
+    policyFrom(o.policy);
     const lab = await startLab();
     try {
+      const targets = lab.servers.map((s) => ({
+        input: `${s.host}:${s.port}`,
+        target: {
+          host: s.host,
+          displayName: s.name,
+          ports: [{ port: s.port, profile: s.profile, explicit: true }],
+        },
+      }));
       // The lab trusts its own CA and logs in with its own test account; neither is the user's.
-      const settings = probeSettingsFrom({ ...o, caFile: o.caFile ?? lab.caFile }, io);
-      settings.credentials = { user: lab.credentials.user, password: lab.credentials.password };
-      const report = await scanHosts({
-        targets: lab.servers.map((s) => ({
-          input: `${s.host}:${s.port}`,
-          target: {
-            host: s.host,
-            displayName: s.name,
-            ports: [{ port: s.port, profile: s.profile, explicit: true }],
-          },
-        })),
-        policy,
-        selected: selectChecks(REGISTRY, policy),
-        settings,
-        concurrency: o.concurrency,
-        options: { ...publishedOptions(o), lab: true },
-      });
+      const report = await scanWithOptions(
+        targets,
+        { ...o, caFile: o.caFile ?? lab.caFile },
+        io,
+        (settings) =>
+          (settings.credentials = { user: lab.credentials.user, password: lab.credentials.password }),
+        { lab: true },
+      );
       if (o.format === 'table' && !o.output && !o.quiet) {
         io.stdout.write(
           `mailcheck lab: ${lab.servers.length} servers on ${lab.servers[0]?.host ?? '127.0.0.1'}\n`,

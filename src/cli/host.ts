@@ -4,19 +4,10 @@
 import { Command } from 'commander';
 import type { PortProfile } from '../model/artifacts.js';
 import type { HostTarget } from '../probe/host.js';
-import { REGISTRY } from '../checks/index.js';
-import { selectChecks } from '../runner/judge.js';
-import { exitCodeFor, scanHosts } from '../runner/scan.js';
+import { exitCodeFor } from '../runner/scan.js';
 import type { Io } from './io.js';
 import { collect, parseHostSpec, parsePort, type HostSpec } from './options.js';
-import {
-  addScanOptions,
-  emitReport,
-  policyFrom,
-  probeSettingsFrom,
-  publishedOptions,
-  type ScanOptions,
-} from './scan-options.js';
+import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
 
 export const DEFAULT_PORTS = [25, 587, 465] as const;
 
@@ -75,20 +66,9 @@ Examples:
   mailcheck host '[2001:db8::25]:25' --format json --transcript`,
   );
   cmd.action(async (hosts: string[], o: HostOptions) => {
-    const policy = policyFrom(o.policy);
-    const targets = hosts.map((h) => {
-      const spec = parseHostSpec(h);
-      return { input: h, target: hostTarget(spec, o) };
-    });
-    const settings = probeSettingsFrom(o, io);
-    const report = await scanHosts({
-      targets,
-      policy,
-      selected: selectChecks(REGISTRY, policy),
-      settings,
-      concurrency: o.concurrency,
-      options: publishedOptions(o),
-    });
+    policyFrom(o.policy); // a bad policy name is a usage error before any host is parsed or probed
+    const targets = hosts.map((h) => ({ input: h, target: hostTarget(parseHostSpec(h), o) }));
+    const report = await scanWithOptions(targets, o, io);
     emitReport(report, o, io);
     setExit(exitCodeFor(report));
   });
