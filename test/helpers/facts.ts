@@ -8,8 +8,10 @@ import type {
   CertificateFacts,
   EndpointFacts,
   HostFacts,
+  ProbeFailure,
   SmtpReply,
   TlsFacts,
+  TlsHandshakeFacts,
 } from '../../src/model/artifacts.js';
 import type { EndpointCheck, EndpointContext, MtaIdentity } from '../../src/checks/types.js';
 
@@ -96,6 +98,40 @@ export function tlsFacts(over: Partial<TlsFacts> = {}): TlsFacts {
       { name: 'EXPORT', result: 'rejected' },
     ],
     ...over,
+  };
+}
+
+/** TLS facts whose main handshake is the compliant one with `over` applied. */
+export function withHandshake(over: Partial<TlsHandshakeFacts>, rest: Partial<TlsFacts> = {}): TlsFacts {
+  const base = tlsFacts(rest);
+  const hs = base.handshake ?? { ok: true, chain: [] };
+  return { ...base, handshake: { ...hs, ...over } };
+}
+
+/** Endpoint overrides for a compliant TLS session whose server sent `certs` (leaf first) as its chain. */
+export function servingChain(...certs: CertificateFacts[]): Partial<EndpointFacts> {
+  return { tls: withHandshake({ chain: certs }) };
+}
+
+/** A probe failure; by default the TLS alert that ends a refused handshake. */
+export function probeFailure(over: Partial<ProbeFailure> = {}): ProbeFailure {
+  return { code: 'TLS_HANDSHAKE', message: 'alert handshake failure', stage: 'TLS', ...over };
+}
+
+/** TLS facts for a failed main handshake (by default "alert handshake failure"). */
+export function failedHandshake(failure: ProbeFailure = probeFailure()): TlsFacts {
+  return tlsFacts({ handshake: { ok: false, failure, chain: [] } });
+}
+
+/** A cleartext EHLO exchange whose 250 reply lists `extensions` after the server name. */
+export function ehloWith(
+  extensions: string[],
+  caps: Partial<Capabilities> = {},
+): NonNullable<EndpointFacts['ehlo']> {
+  return {
+    command: 'EHLO',
+    reply: reply(250, 'mail.lab.example', ...extensions),
+    capabilities: capabilities(caps),
   };
 }
 

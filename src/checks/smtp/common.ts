@@ -4,7 +4,8 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Capabilities, EndpointFacts, EnumerationProbe, SmtpReply } from '../../model/artifacts.js';
-import { replyLines } from '../util.js';
+import type { Finding } from '../types.js';
+import { replyLines, replyOneLine } from '../util.js';
 
 /** The EHLO exchange of the first channel (cleartext, or the TLS session on smtps). */
 export interface FirstEhlo {
@@ -98,4 +99,52 @@ export function enumerationEvidence(probe: EnumerationProbe): string[] {
     `C: ${probe.command} ${probe.unknown.argument}${tls}`,
     ...replyLines(probe.unknown.reply).map((l) => `S: ${l}`),
   ];
+}
+
+/** Message data and evidence of a VRFY/EXPN probe, shared by every finding of those checks. */
+export interface EnumerationFacts {
+  data: NonNullable<Finding['data']>;
+  evidence: string[];
+}
+
+/**
+ * The data the VRFY/EXPN messages use (both names, both codes, the known name's reply, whether
+ * the probe ran inside TLS) plus `extra` for a check's own messages, and the evidence.
+ */
+export function enumerationFacts(
+  probe: EnumerationProbe,
+  extra: Record<string, string | number> = {},
+): EnumerationFacts {
+  const known = probe.known.reply;
+  const unknown = probe.unknown.reply;
+  return {
+    data: {
+      knownArg: probe.known.argument,
+      unknownArg: probe.unknown.argument,
+      knownCode: known.code,
+      unknownCode: unknown.code,
+      knownReply: replyOneLine(known),
+      ...extra,
+      overTls: probe.overTls,
+    },
+    evidence: enumerationEvidence(probe),
+  };
+}
+
+/**
+ * The verdict both VRFY and EXPN share: `reveals` (fail) when the answers tell an existing name
+ * from a non-existing one, by {@link revealsExistence} or by the check's own rule `alsoReveals`;
+ * else a pass that says whether the command is `disabled`, answers both names the `same` way,
+ * or answers differently without leaking anything (`no-leak`).
+ */
+export function enumerationVerdict(
+  probe: EnumerationProbe,
+  { data, evidence }: EnumerationFacts,
+  alsoReveals = false,
+): Finding {
+  if (alsoReveals || revealsExistence(probe)) return { status: 'fail', messageId: 'reveals', data, evidence };
+  const knownAnswer = enumerationAnswer(probe.known.reply.code);
+  if (knownAnswer === 'disabled') return { status: 'pass', messageId: 'disabled', data, evidence };
+  const same = knownAnswer === enumerationAnswer(probe.unknown.reply.code);
+  return { status: 'pass', messageId: same ? 'same' : 'no-leak', data, evidence };
 }

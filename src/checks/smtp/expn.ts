@@ -5,8 +5,8 @@
  * a list's members (RFC 5321 §3.5.2). Same answers for both names (252, 502, 530) reveal nothing.
  */
 import { defineEndpointCheck } from '../types.js';
-import { cannotJudge, missingReason, replyOneLine } from '../util.js';
-import { enumerationAnswer, enumerationEvidence, revealsExistence } from './common.js';
+import { cannotJudge, missingReason } from '../util.js';
+import { enumerationFacts, enumerationVerdict } from './common.js';
 
 export default defineEndpointCheck({
   id: 'smtp.expn',
@@ -38,28 +38,11 @@ export default defineEndpointCheck({
   run({ endpoint }) {
     const probe = endpoint.expn;
     if (!probe) return cannotJudge(missingReason(endpoint, 'EXPN replies'));
-    const evidence = enumerationEvidence(probe);
     const known = probe.known.reply;
-    const unknown = probe.unknown.reply;
-    const data = {
-      knownArg: probe.known.argument,
-      unknownArg: probe.unknown.argument,
-      knownCode: known.code,
-      unknownCode: unknown.code,
-      knownReply: replyOneLine(known),
-      members: known.lines.length,
-      overTls: probe.overTls,
-    };
-    if (known.code === 250 && known.lines.length > 1) {
-      return { status: 'fail', messageId: 'expands', data, evidence };
-    }
+    const facts = enumerationFacts(probe, { members: known.lines.length });
+    if (known.code === 250 && known.lines.length > 1)
+      return { status: 'fail', messageId: 'expands', ...facts };
     // A 250 for postmaster discloses the mailbox behind it, unless everything gets the same 250.
-    if ((known.code === 250 && unknown.code !== 250) || revealsExistence(probe)) {
-      return { status: 'fail', messageId: 'reveals', data, evidence };
-    }
-    const knownAnswer = enumerationAnswer(known.code);
-    if (knownAnswer === 'disabled') return { status: 'pass', messageId: 'disabled', data, evidence };
-    const same = knownAnswer === enumerationAnswer(unknown.code);
-    return { status: 'pass', messageId: same ? 'same' : 'no-leak', data, evidence };
+    return enumerationVerdict(probe, facts, known.code === 250 && probe.unknown.reply.code !== 250);
   },
 });

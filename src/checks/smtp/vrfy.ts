@@ -6,8 +6,8 @@
  * answers 252 to both (RFC 5321 §3.5.3: "cannot VRFY user") is not enumerable.
  */
 import { defineEndpointCheck } from '../types.js';
-import { cannotJudge, missingReason, replyOneLine } from '../util.js';
-import { enumerationAnswer, enumerationEvidence, revealsExistence } from './common.js';
+import { cannotJudge, missingReason } from '../util.js';
+import { enumerationFacts, enumerationVerdict } from './common.js';
 
 export default defineEndpointCheck({
   id: 'smtp.vrfy',
@@ -36,21 +36,6 @@ export default defineEndpointCheck({
   run({ endpoint }) {
     const probe = endpoint.vrfy;
     if (!probe) return cannotJudge(missingReason(endpoint, 'VRFY replies'));
-    const evidence = enumerationEvidence(probe);
-    const known = probe.known.reply;
-    const unknown = probe.unknown.reply;
-    const data = {
-      knownArg: probe.known.argument,
-      unknownArg: probe.unknown.argument,
-      knownCode: known.code,
-      unknownCode: unknown.code,
-      knownReply: replyOneLine(known),
-      overTls: probe.overTls,
-    };
-    if (revealsExistence(probe)) return { status: 'fail', messageId: 'reveals', data, evidence };
-    const knownAnswer = enumerationAnswer(known.code);
-    if (knownAnswer === 'disabled') return { status: 'pass', messageId: 'disabled', data, evidence };
-    const same = knownAnswer === enumerationAnswer(unknown.code);
-    return { status: 'pass', messageId: same ? 'same' : 'no-leak', data, evidence };
+    return enumerationVerdict(probe, enumerationFacts(probe));
   },
 });

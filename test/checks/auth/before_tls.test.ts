@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/auth/before_tls.js';
-import {
-  capabilities,
-  endpoint,
-  reply,
-  runCheck,
-  smtpsEndpoint,
-  submissionEndpoint,
-} from '../../helpers/facts.js';
-import { renderMessage, renderRemediation } from '../smtp/render.js';
+import { ehloWith, endpoint, runCheck, smtpsEndpoint, submissionEndpoint } from '../../helpers/facts.js';
+import { renderMessage, renderRemediation } from '../../helpers/render.js';
 
 const advertising = (...mechs: string[]) =>
   submissionEndpoint({
-    ehlo: {
-      command: 'EHLO',
-      reply: reply(250, 'mail.lab.example', 'PIPELINING', `AUTH ${mechs.join(' ')}`, 'STARTTLS'),
-      capabilities: capabilities({ auth: mechs }),
-    },
+    ehlo: ehloWith(['PIPELINING', `AUTH ${mechs.join(' ')}`, 'STARTTLS'], { auth: mechs }),
   });
 
 describe('auth.before_tls', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/auth/login.js';
 import type { AuthAttempt } from '../../../src/model/artifacts.js';
 import { endpoint, reply, runCheck, submissionEndpoint } from '../../helpers/facts.js';
-import { renderMessage } from '../smtp/render.js';
+import { renderMessage } from '../../helpers/render.js';
 
 const withAuth = (auth: AuthAttempt) =>
   runCheck(check, submissionEndpoint({ auth }), { credentialsGiven: true });

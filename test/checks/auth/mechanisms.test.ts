@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/auth/mechanisms.js';
 import {
   capabilities,
+  ehloWith,
   endpoint,
   reply,
   runCheck,
   smtpsEndpoint,
   submissionEndpoint,
 } from '../../helpers/facts.js';
-import { renderMessage, renderRemediation } from '../smtp/render.js';
+import { renderMessage, renderRemediation } from '../../helpers/render.js';
 
 const insideTls = (...mechs: string[]) => ({
   reply: reply(250, 'mail.lab.example', `AUTH ${mechs.join(' ')}`),
@@ -45,11 +46,7 @@ describe('auth.mechanisms', () => {
 
   it('fails on NTLM offered before TLS too', () => {
     const ep = submissionEndpoint({
-      ehlo: {
-        command: 'EHLO',
-        reply: reply(250, 'mail.lab.example', 'AUTH NTLM', 'STARTTLS'),
-        capabilities: capabilities({ auth: ['NTLM'] }),
-      },
+      ehlo: ehloWith(['AUTH NTLM', 'STARTTLS'], { auth: ['NTLM'] }),
       ehloTls: insideTls('NTLM', 'LOGIN'),
     });
     const f = runCheck(check, ep);

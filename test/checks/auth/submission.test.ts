@@ -3,13 +3,14 @@ import check from '../../../src/checks/auth/submission.js';
 import {
   capabilities,
   endpoint,
+  failedHandshake,
+  probeFailure,
   reply,
   runCheck,
   smtpsEndpoint,
   submissionEndpoint,
-  tlsFacts,
 } from '../../helpers/facts.js';
-import { renderMessage } from '../smtp/render.js';
+import { renderMessage } from '../../helpers/render.js';
 
 describe('auth.submission', () => {
   it('passes when AUTH is offered inside TLS on 587 and on 465', () => {
@@ -53,9 +54,7 @@ describe('auth.submission', () => {
     const message = 'TLS handshake with 127.0.0.1:587 failed: wrong version number';
     const ep = submissionEndpoint({
       ehloTls: undefined,
-      tls: tlsFacts({
-        handshake: { ok: false, chain: [], failure: { code: 'TLS_HANDSHAKE', message, stage: 'TLS' } },
-      }),
+      tls: failedHandshake(probeFailure({ message })),
     });
     expect(renderMessage(check, runCheck(check, ep))).toBe(`no TLS session: ${message}`);
   });

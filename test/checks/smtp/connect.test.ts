@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/smtp/connect.js';
 import { endpoint, reply, runCheck } from '../../helpers/facts.js';
-import { renderMessage, renderRemediation } from './render.js';
+import { renderMessage, renderRemediation } from '../../helpers/render.js';
 
 describe('smtp.connect', () => {
   it('passes on a 220 greeting', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/smtp/ehlo.js';
 import { capabilities, endpoint, reply, runCheck, smtpsEndpoint } from '../../helpers/facts.js';
-import { renderMessage } from './render.js';
+import { renderMessage } from '../../helpers/render.js';
 
 describe('smtp.ehlo', () => {
   it('passes when EHLO is accepted and lists the extensions', () => {

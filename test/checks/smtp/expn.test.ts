@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/smtp/expn.js';
 import type { SmtpReply } from '../../../src/model/artifacts.js';
 import { endpoint, reply, runCheck } from '../../helpers/facts.js';
-import { renderMessage } from './render.js';
+import { renderMessage } from '../../helpers/render.js';
 
 const run = (known: SmtpReply, unknown: SmtpReply) =>
   runCheck(

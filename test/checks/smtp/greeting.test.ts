@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/smtp/greeting.js';
 import { classifyName } from '../../../src/checks/smtp/common.js';
 import { endpoint, reply, runCheck } from '../../helpers/facts.js';
-import { renderMessage } from './render.js';
+import { renderMessage } from '../../helpers/render.js';
 
 const greet = (...lines: string[]) => endpoint({ greeting: { reply: reply(220, ...lines), ms: 2 } });
 

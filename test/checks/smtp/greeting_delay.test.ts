@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/smtp/greeting_delay.js';
 import { endpoint, reply, runCheck } from '../../helpers/facts.js';
-import { renderMessage } from './render.js';
+import { renderMessage } from '../../helpers/render.js';
 
 const after = (ms: number) => endpoint({ greeting: { reply: reply(220, 'mail.lab.example ESMTP'), ms } });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/smtp/mta.js';
 import { endpoint, reply, runCheck } from '../../helpers/facts.js';
-import { renderMessage, renderRemediation } from './render.js';
+import { renderMessage, renderRemediation } from '../../helpers/render.js';
 
 const greet = (text: string) => endpoint({ greeting: { reply: reply(220, text), ms: 1 } });
 

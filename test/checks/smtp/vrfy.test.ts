@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/smtp/vrfy.js';
 import type { EnumerationProbe, SmtpReply } from '../../../src/model/artifacts.js';
 import { endpoint, reply, runCheck } from '../../helpers/facts.js';
-import { renderMessage } from './render.js';
+import { renderMessage } from '../../helpers/render.js';
 
 function vrfy(known: SmtpReply, unknown: SmtpReply): EnumerationProbe {
   return {

@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/tls/cert_chain.js';
 import {
   LAB_CA,
-  capabilities,
   certificate,
+  ehloWith,
   endpoint,
-  reply,
+  failedHandshake,
   runCheck,
   smtpsEndpoint,
+  withHandshake,
 } from '../../helpers/facts.js';
-import { failedHandshake, render, withHandshake } from './helpers.js';
+import { renderMessage } from '../../helpers/render.js';
 
 const intermediate = certificate({
   subject: 'O=mailcheck lab, CN=mailcheck lab issuing CA',
@@ -23,7 +24,7 @@ describe('tls.cert_chain', () => {
   it('passes when the chain validates, one evidence line per certificate', () => {
     const f = runCheck(check, endpoint());
     expect(f.status).toBe('pass');
-    expect(render(check, f)).toBe('the certificate chain validates against system, ca-file:ca.pem');
+    expect(renderMessage(check, f)).toBe('the certificate chain validates against system, ca-file:ca.pem');
     expect(f.evidence).toEqual([
       '0 subject=O=mailcheck lab, CN=mail.lab.example issuer=O=mailcheck lab, CN=mailcheck lab root CA',
       '1 subject=O=mailcheck lab, CN=mailcheck lab root CA issuer=O=mailcheck lab, CN=mailcheck lab root CA (trust anchor)',
@@ -35,53 +36,44 @@ describe('tls.cert_chain', () => {
     const f = runCheck(check, endpoint({ tls: untrusted('UNABLE_TO_VERIFY_LEAF_SIGNATURE') }));
     expect(f.status).toBe('fail');
     expect(f.messageId).toBe('missing-intermediate');
-    expect(render(check, f)).toContain('the server did not send its intermediate certificate');
-    expect(render(check, f)).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    expect(renderMessage(check, f)).toContain('the server did not send its intermediate certificate');
+    expect(renderMessage(check, f)).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   });
 
   it('explains other OpenSSL codes in plain words', () => {
     const self = certificate({ issuer: 'O=mailcheck lab, CN=mail.lab.example', selfSigned: true });
     const f = runCheck(check, smtpsEndpoint({ tls: untrusted('DEPTH_ZERO_SELF_SIGNED_CERT', [self]) }));
-    expect(render(check, f)).toBe(
+    expect(renderMessage(check, f)).toBe(
       'the certificate chain does not validate: the server certificate is self-signed (DEPTH_ZERO_SELF_SIGNED_CERT)',
     );
     expect(f.evidence?.[0]).toMatch(/^0 subject=.* \(self-signed\)$/);
     const withIntermediate = untrusted('UNABLE_TO_GET_ISSUER_CERT_LOCALLY', [certificate(), intermediate]);
     const g = runCheck(check, endpoint({ tls: withIntermediate }));
     expect(g.messageId).toBe('untrusted');
-    expect(render(check, g)).toContain('the issuing CA is not among the trusted roots');
+    expect(renderMessage(check, g)).toContain('the issuing CA is not among the trusted roots');
     const odd = runCheck(check, endpoint({ tls: untrusted('SOMETHING_NEW', [certificate(), intermediate]) }));
-    expect(render(check, odd)).toContain('OpenSSL reported SOMETHING_NEW');
+    expect(renderMessage(check, odd)).toContain('OpenSSL reported SOMETHING_NEW');
     const expired = runCheck(
       check,
       endpoint({ tls: untrusted('CERT_HAS_EXPIRED', [certificate(), LAB_CA]) }),
     );
-    expect(render(check, expired)).toContain('a certificate in the chain has expired');
+    expect(renderMessage(check, expired)).toContain('a certificate in the chain has expired');
   });
 
   it('reports error without a TLS session or a validation result', () => {
-    const failure = {
-      code: 'TLS_HANDSHAKE' as const,
-      message: 'alert handshake failure',
-      stage: 'TLS' as const,
-    };
-    const f = runCheck(check, endpoint({ tls: failedHandshake(failure) }));
+    const f = runCheck(check, endpoint({ tls: failedHandshake() }));
     expect(f.status).toBe('error');
-    expect(render(check, f)).toBe('no TLS session: alert handshake failure');
+    expect(renderMessage(check, f)).toBe('no TLS session: alert handshake failure');
     const g = runCheck(check, endpoint({ tls: withHandshake({ validation: undefined }) }));
     expect(g.status).toBe('error');
-    expect(render(check, g)).toBe('certificate validation result not available');
+    expect(renderMessage(check, g)).toBe('certificate validation result not available');
   });
 
   it('reports error, pointing at tls.starttls, when STARTTLS is not offered', () => {
-    const ehlo = {
-      command: 'EHLO' as const,
-      reply: reply(250, 'mail.lab.example'),
-      capabilities: capabilities({ starttls: false }),
-    };
+    const ehlo = ehloWith([], { starttls: false });
     const ep = endpoint({ ehlo, starttls: { offered: false, attempted: false }, tls: undefined });
     const f = runCheck(check, ep);
     expect(f.status).toBe('error');
-    expect(render(check, f)).toBe('no TLS session: STARTTLS is not offered (see tls.starttls)');
+    expect(renderMessage(check, f)).toBe('no TLS session: STARTTLS is not offered (see tls.starttls)');
   });
 });

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/tls/protocols.js';
 import type { TlsVersionProbe } from '../../../src/model/artifacts.js';
-import { endpoint, runCheck, tlsFacts } from '../../helpers/facts.js';
-import { failedHandshake, render, withHandshake } from './helpers.js';
+import {
+  endpoint,
+  failedHandshake,
+  probeFailure,
+  runCheck,
+  tlsFacts,
+  withHandshake,
+} from '../../helpers/facts.js';
+import { renderMessage } from '../../helpers/render.js';
 
 const modern: TlsVersionProbe[] = [
   { version: 'TLSv1.2', result: 'accepted', cipher: 'ECDHE-RSA-AES256-GCM-SHA384' },
@@ -15,8 +22,8 @@ describe('tls.protocols', () => {
     const f = runCheck(check, endpoint());
     expect(f.status).toBe('pass');
     expect(f.messageId).toBe('ok-untestable');
-    expect(render(check, f)).toContain('accepts TLSv1.2, TLSv1.3; nothing older than TLSv1.2');
-    expect(render(check, f)).toContain('SSLv3 not testable here');
+    expect(renderMessage(check, f)).toContain('accepts TLSv1.2, TLSv1.3; nothing older than TLSv1.2');
+    expect(renderMessage(check, f)).toContain('SSLv3 not testable here');
     expect(f.evidence).toEqual([
       'SSLv3: not testable (the TLS library cannot offer SSLv3)',
       'TLSv1: rejected (alert protocol version)',
@@ -40,7 +47,7 @@ describe('tls.protocols', () => {
     );
     const f = runCheck(check, ep);
     expect(f.status).toBe('fail');
-    expect(render(check, f)).toBe(
+    expect(renderMessage(check, f)).toBe(
       'accepts TLSv1, older than TLSv1.2 (TLS 1.0 and 1.1 are deprecated by RFC 8996)',
     );
     expect(f.evidence).toContain('TLSv1: accepted (ECDHE-RSA-AES256-SHA)');
@@ -64,14 +71,14 @@ describe('tls.protocols', () => {
     );
     const f = runCheck(check, endpoint({ tls }));
     expect(f.status).toBe('fail');
-    expect(render(check, f)).toBe('accepts no protocol version from TLSv1.2 on');
+    expect(renderMessage(check, f)).toBe('accepts no protocol version from TLSv1.2 on');
   });
 
   it('reports error when an older version could not be determined', () => {
     const ep = endpoint(versions({ version: 'TLSv1.1', result: 'error', reason: 'connection reset' }));
     const f = runCheck(check, ep);
     expect(f.status).toBe('error');
-    expect(render(check, f)).toBe('could not tell whether TLSv1.1 is accepted: connection reset');
+    expect(renderMessage(check, f)).toBe('could not tell whether TLSv1.1 is accepted: connection reset');
   });
 
   it('fails rather than errors when another older version is known to be accepted', () => {
@@ -85,33 +92,23 @@ describe('tls.protocols', () => {
   });
 
   it('judges a server whose only version is TLS 1.0 even when the main handshake failed', () => {
-    const failure = {
-      code: 'TLS_HANDSHAKE' as const,
-      message: 'unsupported protocol',
-      stage: 'TLS' as const,
-    };
-    const tls = failedHandshake(failure);
+    const tls = failedHandshake(probeFailure({ message: 'unsupported protocol' }));
     tls.versions = [{ version: 'TLSv1', result: 'accepted', cipher: 'AES256-SHA' }];
     expect(runCheck(check, endpoint({ tls })).status).toBe('fail');
   });
 
   it('reports error when there is no TLS at all, or no version probes', () => {
-    const failure = {
-      code: 'TLS_HANDSHAKE' as const,
-      message: 'alert handshake failure',
-      stage: 'TLS' as const,
-    };
-    const noTls = runCheck(check, endpoint({ tls: { ...failedHandshake(failure), versions: [] } }));
+    const noTls = runCheck(check, endpoint({ tls: { ...failedHandshake(), versions: [] } }));
     expect(noTls.status).toBe('error');
-    expect(render(check, noTls)).toBe('no TLS session: alert handshake failure');
+    expect(renderMessage(check, noTls)).toBe('no TLS session: alert handshake failure');
     const noProbes = runCheck(check, endpoint({ tls: tlsFacts({ versions: [] }) }));
     expect(noProbes.status).toBe('error');
-    expect(render(check, noProbes)).toBe('TLS version probes not available');
+    expect(renderMessage(check, noProbes)).toBe('TLS version probes not available');
   });
 
   it('reports error on a minVersion that is not a TLS version', () => {
     const f = runCheck(check, endpoint(), { params: { minVersion: 'TLS1.2' as 'TLSv1.2' } });
     expect(f.status).toBe('error');
-    expect(render(check, f)).toContain('"TLS1.2" is not a TLS version');
+    expect(renderMessage(check, f)).toContain('"TLS1.2" is not a TLS version');
   });
 });

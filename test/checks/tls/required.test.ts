@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/tls/required.js';
 import { endpoint, reply, runCheck, smtpsEndpoint, submissionEndpoint } from '../../helpers/facts.js';
-import { render } from './helpers.js';
+import { renderMessage } from '../../helpers/render.js';
 
 const command = 'MAIL FROM:<mailcheck@mailcheck.invalid>';
 const mail = (code: number, ...lines: string[]) => ({
@@ -12,7 +12,7 @@ describe('tls.required', () => {
   it('passes on submission when cleartext MAIL FROM gets 530', () => {
     const f = runCheck(check, submissionEndpoint());
     expect(f.status).toBe('pass');
-    expect(render(check, f)).toBe(
+    expect(renderMessage(check, f)).toBe(
       'MAIL FROM before STARTTLS is refused: 530 5.7.0 Must issue a STARTTLS command first',
     );
     expect(f.evidence).toEqual([`C: ${command}`, '530 5.7.0 Must issue a STARTTLS command first']);
@@ -29,7 +29,7 @@ describe('tls.required', () => {
   it('fails on submission when cleartext MAIL FROM is accepted', () => {
     const f = runCheck(check, submissionEndpoint(mail(250, '2.1.0 Ok')));
     expect(f.status).toBe('fail');
-    expect(render(check, f)).toContain(
+    expect(renderMessage(check, f)).toContain(
       'accepted: mail can be sent to this submission port without encryption',
     );
   });
@@ -38,9 +38,13 @@ describe('tls.required', () => {
     const ep = endpoint(mail(250, '2.1.0 Ok'));
     const info = runCheck(check, ep);
     expect(info.status).toBe('info');
-    expect(render(check, info)).toBe('cleartext MAIL FROM accepted (not required on this port by policy)');
+    expect(renderMessage(check, info)).toBe(
+      'cleartext MAIL FROM accepted (not required on this port by policy)',
+    );
     const refused = runCheck(check, endpoint(mail(530, '5.7.0 Must issue a STARTTLS command first')));
-    expect(render(check, refused)).toBe('cleartext MAIL FROM refused (not required on this port by policy)');
+    expect(renderMessage(check, refused)).toBe(
+      'cleartext MAIL FROM refused (not required on this port by policy)',
+    );
     const relay = runCheck(check, ep, { params: { profiles: ['smtp', 'submission'] } });
     expect(relay.status).toBe('fail');
   });
@@ -51,17 +55,17 @@ describe('tls.required', () => {
       submissionEndpoint(mail(553, '5.1.8 Sender address rejected: domain not found')),
     );
     expect(other.status).toBe('error');
-    expect(render(check, other)).toContain('553 5.1.8 Sender address rejected');
+    expect(renderMessage(check, other)).toContain('553 5.1.8 Sender address rejected');
     const temp = runCheck(check, submissionEndpoint(mail(451, '4.3.0 Try again later')));
     expect(temp.status).toBe('error');
     const missing = runCheck(check, submissionEndpoint({ mailBeforeTls: undefined }));
     expect(missing.status).toBe('error');
-    expect(render(check, missing)).toBe('reply to MAIL FROM before STARTTLS not available');
+    expect(renderMessage(check, missing)).toBe('reply to MAIL FROM before STARTTLS not available');
   });
 
   it('skips implicit-TLS ports', () => {
     const f = runCheck(check, smtpsEndpoint());
     expect(f.status).toBe('skip');
-    expect(render(check, f)).toContain('every session is encrypted');
+    expect(renderMessage(check, f)).toContain('every session is encrypted');
   });
 });

@@ -1,26 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/tls/starttls.js';
 import {
-  capabilities,
+  ehloWith,
   endpoint,
+  failedHandshake,
+  probeFailure,
   reply,
   runCheck,
   smtpsEndpoint,
   submissionEndpoint,
+  withHandshake,
 } from '../../helpers/facts.js';
-import { failedHandshake, render, withHandshake } from './helpers.js';
+import { renderMessage } from '../../helpers/render.js';
 
-const noStarttls = {
-  reply: reply(250, 'mail.lab.example', 'PIPELINING', '8BITMIME'),
-  capabilities: capabilities({ starttls: false, raw: ['PIPELINING', '8BITMIME'] }),
-  command: 'EHLO' as const,
-};
+const noStarttls = ehloWith(['PIPELINING', '8BITMIME'], { starttls: false, raw: ['PIPELINING', '8BITMIME'] });
 
 describe('tls.starttls', () => {
   it('passes when STARTTLS is offered and the handshake completes', () => {
     const f = runCheck(check, endpoint());
     expect(f.status).toBe('pass');
-    expect(render(check, f)).toBe(
+    expect(renderMessage(check, f)).toBe(
       'STARTTLS offered and the upgrade succeeded (TLSv1.3, TLS_AES_256_GCM_SHA384)',
     );
     expect(f.evidence).toContain('220 2.0.0 Ready to start TLS');
@@ -36,77 +35,69 @@ describe('tls.starttls', () => {
     expect(smtp.evidence).toEqual(['250-mail.lab.example', '250-PIPELINING', '250 8BITMIME']);
     const sub = runCheck(check, submissionEndpoint({ ehlo: noStarttls, starttls: undefined }));
     expect(sub.messageId).toBe('not-offered-submission');
-    expect(render(check, sub)).toContain('RFC 8314');
+    expect(renderMessage(check, sub)).toContain('RFC 8314');
   });
 
   it('fails when the STARTTLS command is refused', () => {
     const refused = reply(454, '4.7.0 TLS not available due to local problem');
     const f = runCheck(check, endpoint({ starttls: { offered: true, attempted: true, reply: refused } }));
     expect(f.status).toBe('fail');
-    expect(render(check, f)).toBe(
+    expect(renderMessage(check, f)).toBe(
       'STARTTLS is advertised but the command was refused: 454 4.7.0 TLS not available due to local problem',
     );
   });
 
   it('fails with the reason when the handshake fails, errors when it timed out', () => {
-    const failure = {
-      code: 'TLS_HANDSHAKE' as const,
-      message: 'alert handshake failure (40)',
-      stage: 'TLS' as const,
-    };
+    const failure = probeFailure({ message: 'alert handshake failure (40)' });
     const f = runCheck(check, endpoint({ tls: failedHandshake(failure) }));
     expect(f.status).toBe('fail');
-    expect(render(check, f)).toContain('alert handshake failure (40)');
+    expect(renderMessage(check, f)).toContain('alert handshake failure (40)');
     expect(f.evidence).toContain('TLS handshake: alert handshake failure (40)');
 
-    const stall = {
-      code: 'TLS_TIMEOUT' as const,
-      message: 'no ServerHello within 5000ms',
-      stage: 'TLS' as const,
-    };
+    const stall = probeFailure({ code: 'TLS_TIMEOUT', message: 'no ServerHello within 5000ms' });
     const g = runCheck(check, endpoint({ tls: failedHandshake(stall) }));
     expect(g.status).toBe('error');
-    expect(render(check, g)).toContain('no ServerHello within 5000ms');
+    expect(renderMessage(check, g)).toContain('no ServerHello within 5000ms');
   });
 
   it('reports error when plaintext was injected after "220" (RFC 3207 §4.2), even if TLS then worked', () => {
     const f = runCheck(check, endpoint({ tls: withHandshake({ discardedBytes: 24 }) }));
     expect(f.status).toBe('error');
     expect(f.messageId).toBe('plaintext-injected');
-    expect(render(check, f)).toContain('24 bytes of cleartext');
+    expect(renderMessage(check, f)).toContain('24 bytes of cleartext');
   });
 
   it('reports error on a PLAINTEXT_INJECTION failure even without a byte count', () => {
-    const failure = {
-      code: 'PLAINTEXT_INJECTION' as const,
+    const failure = probeFailure({
+      code: 'PLAINTEXT_INJECTION',
       message: 'plaintext after 220 to STARTTLS',
-      stage: 'STARTTLS' as const,
-    };
+      stage: 'STARTTLS',
+    });
     const f = runCheck(check, endpoint({ tls: failedHandshake(failure) }));
     expect(f.status).toBe('error');
-    expect(render(check, f)).toContain('sent an unknown number of bytes of cleartext');
+    expect(renderMessage(check, f)).toContain('sent an unknown number of bytes of cleartext');
   });
 
   it('reports error when EHLO was never seen', () => {
-    const failure = {
-      code: 'ECONNREFUSED' as const,
+    const failure = probeFailure({
+      code: 'ECONNREFUSED',
       message: 'connect 127.0.0.1:25 refused',
-      stage: 'CONNECT' as const,
-    };
+      stage: 'CONNECT',
+    });
     const f = runCheck(check, endpoint({ connect: { ok: false, failure }, ehlo: undefined }));
     expect(f.status).toBe('error');
-    expect(render(check, f)).toBe('EHLO reply not available: connect 127.0.0.1:25 refused');
+    expect(renderMessage(check, f)).toBe('EHLO reply not available: connect 127.0.0.1:25 refused');
   });
 
   it('reports error when STARTTLS was offered but its outcome is unknown', () => {
     const f = runCheck(check, endpoint({ tls: undefined }));
     expect(f.status).toBe('error');
-    expect(render(check, f)).toBe('TLS handshake result not available');
+    expect(renderMessage(check, f)).toBe('TLS handshake result not available');
   });
 
   it('skips implicit-TLS ports', () => {
     const f = runCheck(check, smtpsEndpoint());
     expect(f.status).toBe('skip');
-    expect(render(check, f)).toContain('implicit TLS');
+    expect(renderMessage(check, f)).toContain('implicit TLS');
   });
 });
