@@ -1,0 +1,173 @@
+/**
+ * The session engine against byte-exact raw servers: HELO fallback, replies split across reads,
+ * the per-host deadline winning over the step timeout, and commands that would smuggle CR/LF.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Deadline, SmtpSession } from '../../src/probe/smtp/session.js';
+import { ProbeError } from '../../src/errors.js';
+import { scanJson } from '../helpers/cli.js';
+
+type Script = (socket: net.Socket, line: string) => void;
+
+let server: net.Server | undefined;
+const sockets = new Set<net.Socket>();
+afterEach(async () => {
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = undefined;
+});
+
+/** A raw server: sends `greeting` on connect, then calls `script` for every command line. */
+async function rawServer(greeting: string, script: Script): Promise<number> {
+  server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    if (greeting) socket.write(greeting);
+    let buf = '';
+    socket.on('data', (d) => {
+      buf += d.toString('latin1');
+      let i: number;
+      while ((i = buf.indexOf('\r\n')) !== -1) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        script(socket, line);
+      }
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('SmtpSession', () => {
+  it('falls back to HELO when EHLO is refused, and records both replies', async () => {
+    const port = await rawServer('220 old.example.edu SMTP\r\n', (s, line) => {
+      if (line.startsWith('EHLO')) s.write('502 5.5.2 Command not recognized\r\n');
+      else if (line.startsWith('HELO')) s.write('250 old.example.edu\r\n');
+      else if (line === 'QUIT') s.end('221 bye\r\n');
+      else s.write('250 ok\r\n');
+    });
+    const { report } = await scanJson(['host', `127.0.0.1:${port}`, '--timeout', '2s']);
+    const ep = report.targets[0]!.facts.endpoints[0]!;
+    expect(ep.ehlo?.command).toBe('HELO');
+    expect(ep.ehlo?.ehloRejected?.code).toBe(502);
+    expect(report.targets[0]!.checks.find((c) => c.id === 'smtp.ehlo')?.status).toBe('fail');
+    expect(report.targets[0]!.checks.find((c) => c.id === 'tls.starttls')?.status).toBe('fail');
+  });
+
+  it('assembles a reply that arrives one byte per write', async () => {
+    const reply = '250-mail.example.edu\r\n250-PIPELINING\r\n250 STARTTLS\r\n';
+    const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
+      if (!line.startsWith('EHLO')) return;
+      let i = 0;
+      const drip = () => {
+        if (i < reply.length && !s.destroyed) {
+          s.write(reply[i++]!);
+          setImmediate(drip);
+        }
+      };
+      drip();
+    });
+    const deadline = new Deadline(5000);
+    const { session } = await SmtpSession.connect({
+      host: '127.0.0.1',
+      address: '127.0.0.1',
+      port,
+      stepTimeoutMs: 2000,
+      deadline,
+    });
+    expect((await session.read('GREETING', '220 greeting')).code).toBe(220);
+    const ehlo = await session.command('EHLO client.example', 'EHLO');
+    expect(ehlo.lines).toEqual(['mail.example.edu', 'PIPELINING', 'STARTTLS']);
+    session.close();
+  });
+
+  it('the per-host deadline ends a step before its own timeout, with code DEADLINE', async () => {
+    const port = await rawServer('', () => {});
+    const deadline = new Deadline(300);
+    const { session } = await SmtpSession.connect({
+      host: '127.0.0.1',
+      address: '127.0.0.1',
+      port,
+      stepTimeoutMs: 10_000,
+      deadline,
+    });
+    const start = Date.now();
+    const err = await session.read('GREETING', '220 greeting').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProbeError);
+    expect((err as ProbeError).code).toBe('DEADLINE');
+    expect(Date.now() - start).toBeLessThan(1000);
+    session.close();
+  });
+
+  it('the whole scan stops at the deadline even when the step timeout is longer', async () => {
+    const port = await rawServer('', () => {});
+    const { report, ms, code } = await scanJson([
+      'host',
+      `127.0.0.1:${port}`,
+      '--timeout',
+      '30s',
+      '--deadline',
+      '800ms',
+    ]);
+    expect(ms).toBeLessThan(800 + 500);
+    expect(code).toBe(3);
+    expect(report.targets[0]!.checks.find((c) => c.id === 'smtp.connect')?.message).toMatch(/deadline/);
+  });
+
+  it('refuses to send a command containing CR or LF (RFC 5321 §2.3.8)', async () => {
+    const received: string[] = [];
+    const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
+      received.push(line);
+      s.write('250 ok\r\n');
+    });
+    const { session } = await SmtpSession.connect({
+      host: '127.0.0.1',
+      address: '127.0.0.1',
+      port,
+      stepTimeoutMs: 2000,
+      deadline: new Deadline(5000),
+    });
+    await session.read('GREETING', '220 greeting');
+    await expect(session.command('VRFY a\r\nDATA', 'VRFY')).rejects.toThrow(/CR or LF/);
+    await expect(session.pipeline(['RSET', 'MAIL FROM:<a>\nRCPT TO:<b>'], 'MAIL')).rejects.toThrow(
+      /CR or LF/,
+    );
+    await session.quit();
+    expect(received).toEqual(['QUIT']);
+  });
+});
+
+describe('every address of a name is probed', () => {
+  it('localhost resolves (RFC 6761, without DNS) to 127.0.0.1 and ::1, both probed and shown', async () => {
+    server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.write('220 mail.example.edu ESMTP\r\n');
+      socket.on('data', (d) => {
+        for (const line of d.toString().split('\r\n').filter(Boolean)) {
+          if (line.startsWith('EHLO')) socket.write('250-mail.example.edu\r\n250 PIPELINING\r\n');
+          else if (line === 'QUIT') socket.end('221 bye\r\n');
+          else socket.write('250 ok\r\n');
+        }
+      });
+    });
+    // One dual-stack listener answers on both loopback addresses with the same port.
+    await new Promise<void>((r) => server!.listen({ port: 0, host: '::', ipv6Only: false }, r));
+    const port = (server.address() as net.AddressInfo).port;
+    const { report } = await scanJson(['host', `localhost:${port}`, '--timeout', '2s']);
+    const t = report.targets[0]!;
+    expect(t.facts.addresses.map((a) => a.address)).toEqual(['127.0.0.1', '::1']);
+    expect(t.facts.endpoints.map((e) => `${e.address}|${e.connect.ok}`)).toEqual([
+      '127.0.0.1|true',
+      '::1|true',
+    ]);
+    expect(t.checks.filter((c) => c.id === 'smtp.connect').map((c) => c.endpoint)).toEqual([
+      `127.0.0.1:${port}`,
+      `[::1]:${port}`,
+    ]);
+    const v4 = await scanJson(['host', `localhost:${port}`, '--ipv4', '--timeout', '2s']);
+    expect(v4.report.targets[0]!.facts.endpoints.map((e) => e.address)).toEqual(['127.0.0.1']);
+  });
+});
