@@ -4,6 +4,7 @@
  * DNS server through our own resolver (which sends UDP/TCP to a loopback address).
  */
 import dgram from 'node:dgram';
+import { afterEach, expect } from 'vitest';
 import dns from 'node:dns';
 import net from 'node:net';
 
@@ -20,9 +21,27 @@ export function isLoopback(host: string | undefined): boolean {
   return net.isIPv4(v4) && v4.startsWith('127.');
 }
 
+/**
+ * Every refusal is also recorded, because code under test may catch the error (a resolver trying
+ * the next server, a probe turning it into a failure): the afterEach below fails the test anyway.
+ */
+const violations: string[] = [];
+
 function refuse(what: string, target: string): never {
-  throw new NetworkGuardError(`network guard: ${what} to ${target} refused (tests may only reach loopback)`);
+  const message = `network guard: ${what} to ${target} refused (tests may only reach loopback)`;
+  violations.push(message);
+  throw new NetworkGuardError(message);
 }
+
+/** For the guard's own tests: take the recorded violations (and clear them). */
+export function takeViolations(): string[] {
+  return violations.splice(0);
+}
+
+afterEach(() => {
+  const seen = takeViolations();
+  expect(seen, 'the test tried to reach the network').toEqual([]);
+});
 
 const origConnect = net.Socket.prototype.connect;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- connect has many overloads; we only inspect its first argument
@@ -56,7 +75,8 @@ function blockLookup(name: string, owner: Record<string, unknown>): void {
   if (typeof orig !== 'function') return;
   owner[name] = function blocked(this: unknown, ...args: unknown[]) {
     const host = args[0];
-    if (name === 'lookup' && typeof host === 'string' && isLoopback(host)) {
+    // Looking up an IP literal (e.g. listen on '::') or localhost never reaches a DNS server.
+    if (name === 'lookup' && typeof host === 'string' && (isLoopback(host) || net.isIP(host) !== 0)) {
       return (orig as (...a: unknown[]) => unknown).apply(this, args);
     }
     return refuse(`system DNS ${name}`, String(host));
