@@ -17,7 +17,7 @@ import type { Requirement } from '../checks/types.js';
 import { ProbeError, toFailure } from '../errors.js';
 import { authenticate, type Credentials } from './smtp/auth.js';
 import { parseCapabilities } from './smtp/capabilities.js';
-import type { Deadline} from './smtp/session.js';
+import type { Deadline } from './smtp/session.js';
 import { SmtpSession } from './smtp/session.js';
 import { handshakeFacts } from './tls/certificate.js';
 import type { TrustStore } from './tls/trust.js';
@@ -75,7 +75,12 @@ function mainTlsOptions(t: EndpointTarget, trust: TrustStore): tls.ConnectionOpt
 async function open(session: SmtpSession, facts: EndpointFacts, t: EndpointTarget, s: ProbeSettings) {
   const start = Date.now();
   const greeting = await session.read('GREETING', '220 greeting').catch((err: unknown) => {
-    if (err instanceof ProbeError && err.code === 'REPLY_TIMEOUT' && session.bytesReceived === 0 && t.profile !== 'smtps') {
+    if (
+      err instanceof ProbeError &&
+      err.code === 'REPLY_TIMEOUT' &&
+      session.bytesReceived === 0 &&
+      t.profile !== 'smtps'
+    ) {
       // Silence on a STARTTLS port is what a TLS-on-connect server looks like from here.
       throw new ProbeError(
         'REPLY_TIMEOUT',
@@ -124,7 +129,7 @@ async function enumeration(
 /** Opens a fresh connection and walks it to the point where a ClientHello goes. */
 function preparer(t: EndpointTarget, s: ProbeSettings, deadline: Deadline) {
   return async (label: string): Promise<net.Socket> => {
-    const release = await s.limiter.acquire(t.address);
+    const release = await s.limiter.acquire(t.address, deadline.remaining());
     try {
       const { session } = await SmtpSession.connect({ ...t, stepTimeoutMs: s.stepTimeoutMs, deadline });
       session.note(label);
@@ -167,9 +172,10 @@ export async function probeEndpoint(
     : Promise.resolve(undefined);
   if (t.profile === 'smtps') tlsOffered(true);
 
-  const release = await s.limiter.acquire(t.address);
+  let release: (() => void) | undefined;
   let session: SmtpSession | undefined;
   try {
+    release = await s.limiter.acquire(t.address, deadline.remaining());
     session = await mainDialogue(t, s, deadline, facts, tlsOffered, (sess) => (session = sess));
   } catch (err) {
     const failure = toFailure(err, { stage: 'CONNECT', address: t.address, port: t.port });
@@ -178,7 +184,7 @@ export async function probeEndpoint(
   } finally {
     tlsOffered(false);
     await session?.quit();
-    release();
+    release?.();
   }
   const v = await versions;
   if (facts.tls && (v || wantVersions)) {

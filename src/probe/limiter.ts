@@ -1,3 +1,5 @@
+import { ProbeError } from '../errors.js';
+
 /**
  * A cap on simultaneous connections per destination address (SPEC §7: at most a few at once per
  * host), shared by every probe of a run. Waiters are served in arrival order.
@@ -11,15 +13,36 @@ export class ConnectionLimiter {
       throw new RangeError('perAddress must be a positive integer');
   }
 
-  /** Resolves with a release function once a slot for `address` is free. Release is idempotent. */
-  async acquire(address: string): Promise<() => void> {
+  /**
+   * Resolves with a release function once a slot for `address` is free, or rejects after
+   * `timeoutMs` (the host's remaining deadline) so a stuck slot can never hang a scan.
+   * Release is idempotent.
+   */
+  async acquire(address: string, timeoutMs = Infinity): Promise<() => void> {
     const n = this.active.get(address) ?? 0;
     if (n < this.perAddress) {
       this.active.set(address, n + 1);
     } else {
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         const q = this.waiting.get(address) ?? [];
-        q.push(resolve);
+        let timer: NodeJS.Timeout | undefined;
+        const wake = () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        };
+        if (Number.isFinite(timeoutMs)) {
+          timer = setTimeout(() => {
+            const i = q.indexOf(wake);
+            if (i !== -1) q.splice(i, 1);
+            reject(
+              new ProbeError('DEADLINE', `no free connection slot for ${address} within ${timeoutMs}ms`, {
+                stage: 'CONNECT',
+                address,
+              }),
+            );
+          }, timeoutMs);
+        }
+        q.push(wake);
         this.waiting.set(address, q);
       });
     }
