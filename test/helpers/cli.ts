@@ -1,6 +1,7 @@
 /** Runs the CLI in-process with captured output, as bin/mailcheck.ts would. */
 import { run } from '../../src/cli/program.js';
 import type { Report } from '../../src/model/results.js';
+import { schemaErrors } from './schema.js';
 
 export interface CliResult {
   code: number;
@@ -24,11 +25,19 @@ export async function runCli(
   return { code, stdout, stderr, ms: Date.now() - start };
 }
 
-/** Runs a scan with --format json and parses the report. */
+/**
+ * Runs a scan with --format json and parses the report. Every report a test sees is first
+ * validated against the shipped JSON Schema, so real scans (lab, hostile servers, Postfix) keep
+ * the schema honest, not only the hand-made sample.
+ */
 export async function scanJson(args: string[], env: Record<string, string | undefined> = {}) {
   const r = await runCli([...args, '--format', 'json'], env);
   if (!r.stdout.startsWith('{')) throw new Error(`no JSON report (exit ${r.code}): ${r.stderr}${r.stdout}`);
-  return { ...r, report: JSON.parse(r.stdout) as Report };
+  const report = JSON.parse(r.stdout) as unknown;
+  const errors = schemaErrors(report);
+  if (errors.length > 0)
+    throw new Error(`report does not match schema/report.schema.json:\n${errors.join('\n')}`);
+  return { ...r, report: report as Report };
 }
 
 /** The status of one check on the first target (one endpoint scans only). */

@@ -3,40 +3,24 @@
  * request, certificate PEMs kept, the input left alone, and the schema strict enough to catch drift.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsPlugin from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report, RenderOptions, Status } from '../../src/model/results.js';
 import { STATUSES } from '../../src/model/results.js';
 import { SCHEMA_ID, SCHEMA_VERSION, renderJson } from '../../src/report/json.js';
+import { reportSchema, schemaErrors as errorsOf } from '../helpers/schema.js';
 
 const SAMPLE = new URL('../fixtures/reports/sample-report.json', import.meta.url);
-const SCHEMA_FILE = new URL('../../schema/report.schema.json', import.meta.url);
 const PLAIN: RenderOptions = { color: false, transcript: false, verbose: false, quiet: false };
 
 function loadSample(): Report {
   return JSON.parse(readFileSync(SAMPLE, 'utf8')) as Report;
 }
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives either as the plugin or wrapped.
-type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
-const addFormats = ((addFormatsPlugin as unknown as { default?: FormatsPlugin }).default ??
-  addFormatsPlugin) as unknown as FormatsPlugin;
-
 let schema: Record<string, unknown>;
-let validate: ValidateFunction;
 
 beforeAll(() => {
-  schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Record<string, unknown>;
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
-  addFormats(ajv);
-  validate = ajv.compile(schema);
+  schema = reportSchema();
 });
-
-function errorsOf(doc: unknown): string[] {
-  return validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
-}
 
 describe('renderJson', () => {
   it('writes pretty JSON with a final newline that parses back to the report', () => {
