@@ -32,18 +32,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and --version end through exitOverride with code 0; commander has printed the rest.
+      // --help and --version end here with exit code 0. Commander has already printed its own
+      // parse errors ("error: ..."); errors our parsers throw from inside an action it has not.
       if (err.exitCode === 0) return 0;
       if (err.code === 'commander.invalidArgument' && !err.message.startsWith('error:')) {
         io.stderr.write(`mailcheck: ${err.message}\n`);
       }
-      if (
-        err.code === 'commander.help' ||
-        err.code === 'commander.helpDisplayed' ||
-        err.code === 'commander.version'
-      )
-        return 0;
-      if (err.code === 'commander.executeSubCommandAsync') return 2;
       return 2;
     }
     if (err instanceof UsageError) {

@@ -60,8 +60,16 @@ export function addScanOptions(cmd: Command): Command {
       'DNS server to use (repeatable; default: the system resolvers)',
       collect(parseResolverArg),
     )
-    .option('--timeout <duration>', 'per-step timeout (500ms, 3s, 1m or seconds)', parseDuration, 10_000)
-    .option('--deadline <duration>', 'per-host deadline for everything', parseDuration, 60_000)
+    .addOption(
+      new Option('--timeout <duration>', 'per-step timeout (500ms, 3s, 1m or seconds)')
+        .argParser(parseDuration)
+        .default(10_000, '10s'),
+    )
+    .addOption(
+      new Option('--deadline <duration>', 'per-host deadline for everything')
+        .argParser(parseDuration)
+        .default(60_000, '1m'),
+    )
     .option('--concurrency <n>', 'hosts scanned at once', parsePositiveInt('--concurrency', 1000), 16)
     .option(
       '--connections-per-host <n>',

@@ -49,6 +49,7 @@ describe('bad input: a clear message and exit 2', () => {
     [['host', 'smtp.example.edu', '--ehlo', 'bad name'], /--ehlo/],
     [['host'], /missing required argument/],
     [['frobnicate'], /unknown command/],
+    [[], /Usage: mailcheck/],
   ])('%j', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

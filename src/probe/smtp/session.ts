@@ -344,7 +344,8 @@ function openSocket(opts: ConnectOptions): Promise<net.Socket> {
       s.destroy();
       const code = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' ? err.code : 'ECONNRESET';
       const text = err.code === 'ECONNREFUSED' ? 'connection refused' : err.message;
-      reject(new ProbeError(code, text, ctx));
+      // The timeout is not part of the story when the host answered with a refusal.
+      reject(new ProbeError(code, text, { stage: 'CONNECT', address: opts.address, port: opts.port }));
     });
   });
 }
