@@ -46,7 +46,7 @@ async function addressesOf(host: string, resolver: Resolver, family?: 4 | 6) {
   const errors = lookups.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   const order = ['ENOTFOUND', 'ENODATA', 'ESERVFAIL', 'EREFUSED', 'ETIMEOUT'];
   errors.sort((a, b) => order.indexOf((a as DnsError).code) - order.indexOf((b as DnsError).code));
-  throw errors[0] ?? new DnsError('ENODATA', host, family === 6 ? 'AAAA' : 'A');
+  throw errors[0] ?? new DnsError('NODATA', host, family === 6 ? 'AAAA' : 'A');
 }
 
 const DNS_CODES = {

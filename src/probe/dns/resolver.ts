@@ -1,15 +1,17 @@
 /**
- * The one resolver every lookup goes through. Queries are built and parsed with dns2's Packet
- * codec and sent over UDP to the configured servers (--resolver, default the system's), never to
- * dns2's built-in defaults. Within a run each (name, type) is asked once: concurrent askers
- * share the in-flight query and answers are cached. Errors follow node:dns's codes so mailauth
- * can use this resolver too; NXDOMAIN, NODATA, SERVFAIL, REFUSED and TIMEOUT stay apart.
+ * The one resolver every lookup goes through — ours and mailauth's (`resolve(name, rrtype)` has
+ * node:dns.promises semantics). Queries are built and parsed with dns2's Packet codec and sent
+ * to the configured servers (--resolver, default the system's; never dns2's built-in defaults):
+ * UDP with EDNS0 first, TCP when the answer is truncated, each with a timeout. Within a run each
+ * (name, type) is asked once: concurrent askers share the in-flight query and answers are cached.
+ * NXDOMAIN, NODATA, SERVFAIL, REFUSED and TIMEOUT stay apart all the way to the checks.
  */
-import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
-import { randomInt } from 'node:crypto';
 import dns2 from 'dns2';
+import type { DnsLookup, DnsStatus, MxRecord, TlsaRecord } from '../../model/dns-artifacts.js';
+import { exchangeTcp, exchangeUdp, type RawPacket } from './transport.js';
+import { DnsCacheFile } from './cache-file.js';
 
 const { Packet } = dns2;
 
@@ -21,39 +23,51 @@ export interface ResolverServer {
 export interface ResolverOptions {
   servers?: ResolverServer[];
   timeoutMs?: number;
+  /** Ask with the DO bit and record the AD flag (DNSSEC status as the resolver validated it). */
+  dnssec?: boolean;
+  /** --dns-cache FILE: replay answers recorded there, record new ones. */
+  cacheFile?: string;
 }
 
 /** node:dns.promises error codes (mailauth relies on them). */
 export type DnsErrorCode = 'ENOTFOUND' | 'ENODATA' | 'ESERVFAIL' | 'EREFUSED' | 'ETIMEOUT';
 
+const CODE_OF: Record<Exclude<DnsStatus, 'ok'>, DnsErrorCode> = {
+  NXDOMAIN: 'ENOTFOUND',
+  NODATA: 'ENODATA',
+  SERVFAIL: 'ESERVFAIL',
+  REFUSED: 'EREFUSED',
+  TIMEOUT: 'ETIMEOUT',
+};
+
+const STATUS_TEXT: Record<Exclude<DnsStatus, 'ok'>, string> = {
+  NXDOMAIN: 'NXDOMAIN (the name does not exist)',
+  NODATA: 'NODATA (no record of this type)',
+  SERVFAIL: 'SERVFAIL (the resolver could not answer)',
+  REFUSED: 'REFUSED (the resolver refused the query)',
+  TIMEOUT: 'no answer (timeout)',
+};
+
 export class DnsError extends Error {
   override name = 'DnsError';
+  readonly code: DnsErrorCode;
   constructor(
-    readonly code: DnsErrorCode,
+    readonly status: Exclude<DnsStatus, 'ok'>,
     readonly hostname: string,
     readonly rrtype: string,
   ) {
-    super(`${rrtype} ${hostname}: ${DNS_ERROR_TEXT[code]}`);
+    super(`${rrtype} ${hostname}: ${STATUS_TEXT[status]}`);
+    this.code = CODE_OF[status];
   }
 }
-
-const DNS_ERROR_TEXT: Record<DnsErrorCode, string> = {
-  ENOTFOUND: 'NXDOMAIN (the name does not exist)',
-  ENODATA: 'NODATA (no record of this type)',
-  ESERVFAIL: 'SERVFAIL (the resolver could not answer)',
-  EREFUSED: 'REFUSED (the resolver refused the query)',
-  ETIMEOUT: 'no answer (timeout)',
-};
 
 /** Parses "IP", "IP:PORT", "[IPv6]:PORT"; throws RangeError with a clear message. */
 export function parseResolver(spec: string): ResolverServer {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ?? /^([^:]+)(?::(\d+))?$/.exec(spec);
   const address = m?.[1] ?? spec;
   const port = m?.[2] ? Number(m[2]) : 53;
-  if (!net.isIP(address))
-    throw new RangeError(`resolver "${spec}" is not an IP address (use IP, IP:PORT or [IPv6]:PORT)`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new RangeError(`resolver "${spec}": port out of range`);
+  if (!net.isIP(address)) throw new RangeError(`resolver "${spec}" is not an IP address (use IP, IP:PORT or [IPv6]:PORT)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`resolver "${spec}": port out of range`);
   return { address, port };
 }
 
@@ -61,94 +75,162 @@ export function systemServers(): ResolverServer[] {
   return dns.getServers().map(parseResolver);
 }
 
-type Answer = Record<string, unknown> & { type: number };
+/** TLSA (RFC 6698 §2.1) is not in dns2's codec: read its raw RDATA. */
+function tlsaOf(hex: string | undefined): TlsaRecord | undefined {
+  const data = Buffer.from(hex ?? '', 'hex');
+  if (data.length < 3) return undefined;
+  return { usage: data[0]!, selector: data[1]!, matchingType: data[2]!, data: data.subarray(3).toString('hex') };
+}
+
+type Answer = Record<string, unknown> & { type: number; name: string };
+
+/** Typed records of one type from an answer section, following CNAMEs in order. */
+function recordsOf(raw: RawPacket, name: string, type: string): { records: unknown[]; cname?: string } {
+  const code = TYPE_CODES[type]!;
+  const answers = raw.answers as Answer[];
+  let owner = name.toLowerCase().replace(/\.$/, '');
+  let cname: string | undefined;
+  for (let hops = 0; hops < 8; hops++) {
+    const alias = answers.find((a) => a.type === Packet.TYPE.CNAME && String(a.name).toLowerCase() === owner);
+    if (!alias || type === 'CNAME') break;
+    owner = String(alias.domain).toLowerCase().replace(/\.$/, '');
+    cname = owner;
+  }
+  const mine = answers.filter((a) => a.type === code && String(a.name).toLowerCase().replace(/\.$/, '') === owner);
+  const records = mine.map((a): unknown => {
+    switch (type) {
+      case 'A':
+      case 'AAAA':
+        return String(a.address);
+      case 'MX':
+        return { priority: Number(a.priority), exchange: String(a.exchange).replace(/\.$/, '') } satisfies MxRecord;
+      case 'TXT':
+        return (a.strings as string[] | undefined) ?? [String(a.data)];
+      case 'PTR':
+      case 'CNAME':
+      case 'NS':
+        return String(a.domain).replace(/\.$/, '');
+      case 'TLSA':
+        return tlsaOf(a.dataHex as string | undefined);
+      default:
+        return a;
+    }
+  });
+  return { records: records.filter((r) => r !== undefined), ...(cname ? { cname } : {}) };
+}
+
+const TYPE_CODES: Record<string, number> = { ...(Packet.TYPE as Record<string, number>), TLSA: 52 };
+
+/** What one (name, type) question came to, before typing the records. */
+interface Outcome {
+  status: DnsStatus;
+  raw?: RawPacket;
+}
 
 export class Resolver {
   readonly servers: ResolverServer[];
   readonly timeoutMs: number;
-  /** Every query actually sent, for tests and the benchmark. */
-  readonly sent: { name: string; type: string }[] = [];
-  private readonly cache = new Map<string, Promise<Answer[]>>();
+  readonly dnssec: boolean;
+  /** Every question actually sent (not the cached ones), for tests and the benchmark. */
+  readonly sent: { name: string; type: string; transport: 'udp' | 'tcp' }[] = [];
+  private readonly cache = new Map<string, Promise<Outcome>>();
+  private readonly file: DnsCacheFile | undefined;
+  private asked = 0;
 
   constructor(opts: ResolverOptions = {}) {
     this.servers = opts.servers?.length ? opts.servers : systemServers();
     this.timeoutMs = opts.timeoutMs ?? 3000;
+    this.dnssec = opts.dnssec ?? true;
+    this.file = opts.cacheFile ? new DnsCacheFile(opts.cacheFile) : undefined;
   }
 
-  /** IPv4 addresses of `name`. */
+  /** Questions asked by callers vs distinct (name, type) sent or replayed. */
+  stats(): { asked: number; distinct: number } {
+    return { asked: this.asked, distinct: this.cache.size };
+  }
+
+  /** One lookup as data: never throws, keeps the DNS outcome. */
+  async lookup<T>(name: string, type: string): Promise<DnsLookup<T>> {
+    const outcome = await this.outcome(name, type);
+    const base = { name: name.replace(/\.$/, ''), type };
+    if (outcome.status !== 'ok' || !outcome.raw) return { ...base, status: outcome.status, records: [] };
+    const { records, cname } = recordsOf(outcome.raw, name, type);
+    const result: DnsLookup<T> = { ...base, status: records.length ? 'ok' : 'NODATA', records: records as T[] };
+    if (cname) result.cname = cname;
+    if (this.dnssec) result.authenticated = outcome.raw.header.ad === 1;
+    return result;
+  }
+
+  /** mailauth's contract: node:dns.promises.resolve(name, rrtype) results and error codes. */
+  async resolve(name: string, type: string): Promise<unknown[]> {
+    const r = await this.lookup<unknown>(name, type);
+    if (r.status !== 'ok') throw new DnsError(r.status, name, type);
+    return r.records;
+  }
+
   async resolve4(name: string): Promise<string[]> {
-    return (await this.query(name, 'A')).map((a) => String(a.address));
+    return (await this.resolve(name, 'A')) as string[];
   }
 
   async resolve6(name: string): Promise<string[]> {
-    return (await this.query(name, 'AAAA')).map((a) => String(a.address));
+    return (await this.resolve(name, 'AAAA')) as string[];
   }
 
-  /** Answers of one type for one name, de-duplicated and cached for the run. */
-  query(name: string, type: string): Promise<Answer[]> {
+  /** Writes the --dns-cache file, when there is one. */
+  async save(): Promise<void> {
+    await this.file?.save();
+  }
+
+  private outcome(name: string, type: string): Promise<Outcome> {
+    if (TYPE_CODES[type] === undefined) return Promise.reject(new RangeError(`unsupported record type ${type}`));
+    this.asked++;
     const key = `${name.toLowerCase().replace(/\.$/, '')}|${type}`;
     let p = this.cache.get(key);
     if (!p) {
-      p = this.ask(name, type);
+      const replay = this.file?.get(key);
+      p = replay ? Promise.resolve(replay as Outcome) : this.ask(name, type);
+      if (this.file && !replay) p = p.then((o) => (this.file!.set(key, o), o));
       this.cache.set(key, p);
     }
     return p;
   }
 
-  private async ask(name: string, type: string): Promise<Answer[]> {
-    const code = (Packet.TYPE as Record<string, number>)[type];
-    if (code === undefined) throw new RangeError(`unsupported record type ${type}`);
-    this.sent.push({ name, type });
-    let last: DnsError = new DnsError('ETIMEOUT', name, type);
-    for (const server of this.servers) {
-      let response: InstanceType<typeof Packet>;
-      try {
-        response = await this.udp(server, name, code);
-      } catch {
-        continue; // timeout or socket error: try the next server
-      }
-      const rcode = response.header.rcode as number;
-      if (rcode === 3) throw new DnsError('ENOTFOUND', name, type);
-      if (rcode === 2) {
-        last = new DnsError('ESERVFAIL', name, type);
-        continue;
-      }
-      if (rcode === 5) {
-        last = new DnsError('EREFUSED', name, type);
-        continue;
-      }
-      const answers = (response.answers as unknown as Answer[]).filter((a) => a.type === code);
-      if (answers.length === 0) throw new DnsError('ENODATA', name, type);
-      return answers;
-    }
-    throw last;
+  private query(name: string, type: string): Buffer {
+    const q = new Packet();
+    q.header.id = Math.floor(Math.random() * 65536);
+    q.header.rd = 1;
+    q.questions.push({ name, type: TYPE_CODES[type]!, class: Packet.CLASS.IN } as unknown as (typeof q.questions)[number]);
+    // EDNS0 (RFC 6891) with a 1232-octet payload (the DNS flag day 2020 size); DO asks for DNSSEC status.
+    const edns = Packet.Resource.EDNS as unknown as (rdata: unknown[], opts: Record<string, unknown>) => unknown;
+    q.additionals.push(edns([], { udpPayloadSize: 1232, doFlag: this.dnssec }) as never);
+    return q.toBuffer();
   }
 
-  private udp(server: ResolverServer, name: string, type: number): Promise<InstanceType<typeof Packet>> {
-    const q = new Packet();
-    q.header.id = randomInt(0, 65536);
-    q.header.rd = 1;
-    q.questions.push({ name, type, class: Packet.CLASS.IN } as unknown as (typeof q.questions)[number]);
-    const sock = dgram.createSocket(net.isIPv6(server.address) ? 'udp6' : 'udp4');
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => finish(new DnsError('ETIMEOUT', name, String(type))), this.timeoutMs);
-      const finish = (err?: Error, p?: InstanceType<typeof Packet>) => {
-        clearTimeout(timer);
-        sock.close();
-        if (err) reject(err);
-        else resolve(p!);
-      };
-      sock.on('error', (e) => finish(e));
-      sock.on('message', (msg) => {
-        let p: InstanceType<typeof Packet>;
-        try {
-          p = Packet.parse(msg);
-        } catch {
-          return; // not a DNS answer: keep waiting for the real one until the timeout
+  private async ask(name: string, type: string): Promise<Outcome> {
+    let last: Outcome = { status: 'TIMEOUT' };
+    for (const server of this.servers) {
+      const message = this.query(name, type);
+      let raw: RawPacket | undefined;
+      try {
+        this.sent.push({ name, type, transport: 'udp' });
+        raw = await exchangeUdp(server, message, this.timeoutMs);
+        if (raw.header.tc) {
+          // RFC 7766 §5: a truncated answer is asked again over TCP.
+          this.sent.push({ name, type, transport: 'tcp' });
+          raw = await exchangeTcp(server, message, this.timeoutMs);
         }
-        if (p.header.id === q.header.id) finish(undefined, p);
-      });
-      sock.send(q.toBuffer(), server.port, server.address);
-    });
+      } catch {
+        last = { status: 'TIMEOUT' };
+        continue; // no answer from this server: ask the next one
+      }
+      const rcode = raw.header.rcode;
+      if (rcode === 3) return { status: 'NXDOMAIN', raw };
+      if (rcode === 2 || rcode === 5) {
+        last = { status: rcode === 2 ? 'SERVFAIL' : 'REFUSED', raw };
+        continue;
+      }
+      return { status: 'ok', raw };
+    }
+    return last;
   }
 }
