@@ -3,6 +3,7 @@
  * Message text and remediation live in the check's metadata; findings carry a message id and data.
  */
 import type { EndpointFacts, HostFacts } from '../model/artifacts.js';
+import type { DomainFacts } from '../model/dns-artifacts.js';
 import type { MtaName } from '../model/results.js';
 
 /** Areas, as the first part of a check id. */
@@ -32,7 +33,19 @@ export type Requirement =
   | 'mail-before-tls' // MAIL FROM on the cleartext session
   | 'vrfy'
   | 'expn'
-  | 'auth-login'; // log in with the given credentials
+  | 'auth-login' // log in with the given credentials
+  // Domain (DNS) probes; a run that selects none of the SMTP requirements opens no socket.
+  | 'dns-mx' // MX and the A/AAAA of every MX host
+  | 'dns-reverse' // PTR of every mail host address and the forward lookup of each PTR name
+  | 'spf' // the SPF record tree (apex, include:, redirect=)
+  | 'spf-eval' // mailauth's SPF evaluation of the mail host addresses
+  | 'dkim'
+  | 'dmarc'
+  | 'mta-sts' // _mta-sts TXT and the HTTPS policy
+  | 'tls-rpt'
+  | 'tlsa' // _25._tcp.<mx> TLSA
+  | 'dnsbl'
+  | 'mx-probe'; // a port-25 SMTP probe of every MX (skipped with --dns-only)
 
 /** What a check concludes. `fail` and `warn` are problems; the policy may lower them (never raise). */
 export interface Finding {
@@ -92,11 +105,37 @@ export interface EndpointCheck<P extends object = Record<string, never>> {
   run(ctx: EndpointContext<P>): Finding;
 }
 
-/** Any registered check. Domain-scoped checks join this union when they land. */
+export interface DomainContext<P> {
+  domain: DomainFacts;
+  /** The port-25 probes of the domain's MX hosts (empty with --dns-only). */
+  mxHosts: HostFacts[];
+  params: P;
+  now: Date;
+}
+
+/** A check judged once per domain; its evidence lists every item it looked at. */
+export interface DomainCheck<P extends object = Record<string, never>> {
+  id: string;
+  area: CheckArea;
+  title: string;
+  scope: 'domain';
+  reference: string;
+  requires: readonly Requirement[];
+  defaultParams: P;
+  messages: Record<string, string>;
+  remediation: RemediationText;
+  run(ctx: DomainContext<P>): Finding;
+}
+
+/** Any registered check. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- params differ per check; each check is typed at definition
-export type AnyCheck = EndpointCheck<any>;
+export type AnyCheck = EndpointCheck<any> | DomainCheck<any>;
 
 /** Identity helper that keeps a check's params type checked against its defaults. */
 export function defineEndpointCheck<P extends object>(check: EndpointCheck<P>): EndpointCheck<P> {
+  return check;
+}
+
+export function defineDomainCheck<P extends object>(check: DomainCheck<P>): DomainCheck<P> {
   return check;
 }

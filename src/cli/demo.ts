@@ -24,6 +24,7 @@ Exit code 0 means the lab ran and was scanned (its legacy servers are meant to f
     const lab = await startLab();
     try {
       const targets = lab.servers.map((s) => ({
+        kind: 'host' as const,
         input: `${s.host}:${s.port}`,
         target: {
           host: s.host,

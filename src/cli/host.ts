@@ -67,7 +67,11 @@ Examples:
   );
   cmd.action(async (hosts: string[], o: HostOptions) => {
     policyFrom(o.policy); // a bad policy name is a usage error before any host is parsed or probed
-    const targets = hosts.map((h) => ({ input: h, target: hostTarget(parseHostSpec(h), o) }));
+    const targets = hosts.map((h) => ({
+      kind: 'host' as const,
+      input: h,
+      target: hostTarget(parseHostSpec(h), o),
+    }));
     const report = await scanWithOptions(targets, o, io);
     emitReport(report, o, io);
     setExit(exitCodeFor(report));

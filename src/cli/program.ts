@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { demoCommand } from './demo.js';
+import { domainCommand } from './domain.js';
 import { hostCommand } from './host.js';
 import { UsageError, type Io } from './io.js';
 
@@ -15,7 +16,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  for (const cmd of [hostCommand(io, setExit), demoCommand(io, setExit)]) {
+  for (const cmd of [hostCommand(io, setExit), domainCommand(io, setExit), demoCommand(io, setExit)]) {
     cmd
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

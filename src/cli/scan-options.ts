@@ -12,10 +12,10 @@ import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy } from '../policy/builtin
 import type { Report, RenderOptions } from '../model/results.js';
 import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
-import type { HostProbeSettings, HostTarget } from '../probe/host.js';
+import type { HostProbeSettings } from '../probe/host.js';
 import { REGISTRY } from '../checks/index.js';
 import { selectChecks } from '../runner/judge.js';
-import { scanHosts } from '../runner/scan.js';
+import { scanHosts, type DomainOnlySettings, type ScanTarget } from '../runner/scan.js';
 import { collect, parseDuration, parseEhloName, parsePositiveInt } from './options.js';
 import { UsageError, useColor, type Io } from './io.js';
 
@@ -204,11 +204,12 @@ export function emitReport(report: Report, o: ScanOptions, io: Io): void {
  * change the probe settings (the demo trusts its lab CA and uses the lab account).
  */
 export async function scanWithOptions(
-  targets: { input: string; target: HostTarget }[],
+  targets: ScanTarget[],
   o: ScanOptions,
   io: Io,
   adjust: (settings: Omit<HostProbeSettings, 'needs'>) => void = () => {},
   extraOptions: Record<string, unknown> = {},
+  domainSettings?: DomainOnlySettings,
 ): Promise<Report> {
   const policy = policyFrom(o.policy);
   const settings = probeSettingsFrom(o, io);
@@ -220,5 +221,6 @@ export async function scanWithOptions(
     settings,
     concurrency: o.concurrency,
     options: { ...publishedOptions(o), ...extraOptions },
+    ...(domainSettings ? { domainSettings } : {}),
   });
 }

@@ -6,6 +6,8 @@
  * so that other tools can use what we saw without re-implementing our probes.
  */
 
+import type { AddressFacts } from './dns-artifacts.js';
+
 /** Where a problem happened, in the order a session goes through them. */
 export type Stage =
   | 'DNS'
@@ -252,4 +254,6 @@ export interface HostFacts {
   addresses: { address: string; family: 4 | 6 }[];
   resolution?: { failure?: ProbeFailure; ms: number };
   endpoints: EndpointFacts[];
+  /** PTR and forward confirmation of each address (dns.ptr, dns.fcrdns, smtp.helo_name). */
+  reverse?: AddressFacts[];
 }

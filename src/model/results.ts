@@ -2,6 +2,7 @@
  * Check results and the report model shared by the runner and every reporter.
  */
 import type { HostFacts } from './artifacts.js';
+import type { DomainFacts } from './dns-artifacts.js';
 
 /** What a check concluded. `warn` and `info` come from the policy's severity for a failing check. */
 export type Status = 'pass' | 'fail' | 'warn' | 'info' | 'skip' | 'error';
@@ -59,10 +60,24 @@ export interface TargetReport {
   error?: { code: string; message: string };
   checks: CheckResult[];
   summary: StatusCounts;
-  /** The gathered facts, as probes saw them (see src/model/artifacts.ts; JSON Schema in schema/). */
-  facts: HostFacts;
+  /**
+   * The gathered facts, as probes saw them (src/model/artifacts.ts, src/model/dns-artifacts.ts;
+   * JSON Schema in schema/): host facts for `kind: "host"`, domain facts for `kind: "domain"`.
+   */
+  facts: HostFacts | DomainReportFacts;
   startedAt: string;
   durationMs: number;
+}
+
+/** A domain target's facts: its DNS, and the port-25 probes of its MX hosts (none with --dns-only). */
+export interface DomainReportFacts {
+  domain: DomainFacts;
+  mxHosts: HostFacts[];
+}
+
+/** Narrows a target's facts. */
+export function isDomainFacts(f: TargetReport['facts']): f is DomainReportFacts {
+  return 'domain' in f && 'mxHosts' in f;
 }
 
 /** A whole run: what every reporter renders. */

@@ -62,12 +62,42 @@ function expect(
   });
 }
 
+/** A 421 at any step means the server is closing the session (RFC 5321 §3.8): stop, report it. */
+function stopOn421(reply: SmtpReply, stage: ProbeError['context']['stage'], t: EndpointTarget): SmtpReply {
+  if (reply.code === 421) expect(reply, () => false, stage, t);
+  return reply;
+}
+
+/**
+ * Why credentials must not be sent on this channel, or undefined when they may. TLS whose
+ * certificate does not validate for the host protects against nobody who can answer STARTTLS
+ * with a certificate of their own, so it counts as cleartext.
+ */
+function refuseCredentials(
+  overTls: boolean,
+  hs: TlsHandshakeFacts | undefined,
+  allowed: boolean,
+): string | undefined {
+  if (allowed) return undefined;
+  if (!overTls) return 'no TLS session: credentials are not sent in cleartext without --allow-plaintext-auth';
+  if (hs && (!hs.validation?.authorized || !hs.hostname?.matches)) {
+    const why = !hs.validation?.authorized
+      ? `the certificate chain does not validate (${hs.validation?.error ?? 'unknown'})`
+      : `the certificate is not valid for ${hs.hostname?.name}`;
+    return `TLS is not verified: ${why}; credentials are not sent without --allow-plaintext-auth (or --ca-file for a private CA)`;
+  }
+  return undefined;
+}
+
 /** TLS options for the main session: the run's shared context, validation recorded but not enforced. */
 function mainTlsOptions(t: EndpointTarget, trust: TrustStore): tls.ConnectionOptions {
   return {
     ...(net.isIP(t.host) ? {} : { servername: t.host }),
     secureContext: trust.context(),
     rejectUnauthorized: false,
+    // Node folds the host name check into `authorized`; we record it separately (tls.cert_hostname)
+    // so that a chain problem and a name problem are reported as what they are.
+    checkServerIdentity: () => undefined,
   };
 }
 
@@ -110,14 +140,15 @@ async function enumeration(
   session: SmtpSession,
   command: 'VRFY' | 'EXPN',
   overTls: boolean,
+  t: EndpointTarget,
 ): Promise<EnumerationProbe> {
   const unknownName = `mailcheck-nonexistent-${randomBytes(4).toString('hex')}`;
-  const known = await session.command(`${command} ${KNOWN_USER}`, command);
+  const known = stopOn421(await session.command(`${command} ${KNOWN_USER}`, command), command, t);
   // When the command is refused outright there is nothing to compare; one round trip is enough.
   const unknown =
     known.code >= 500 && known.code !== 550 && known.code !== 551 && known.code !== 553
       ? known
-      : await session.command(`${command} ${unknownName}`, command);
+      : stopOn421(await session.command(`${command} ${unknownName}`, command), command, t);
   return {
     command,
     overTls,
@@ -130,8 +161,9 @@ async function enumeration(
 function preparer(t: EndpointTarget, s: ProbeSettings, deadline: Deadline) {
   return async (label: string): Promise<net.Socket> => {
     const release = await s.limiter.acquire(t.address, deadline.remaining());
+    let session: SmtpSession | undefined;
     try {
-      const { session } = await SmtpSession.connect({ ...t, stepTimeoutMs: s.stepTimeoutMs, deadline });
+      session = (await SmtpSession.connect({ ...t, stepTimeoutMs: s.stepTimeoutMs, deadline })).session;
       session.note(label);
       if (t.profile !== 'smtps') {
         expect(await session.read('GREETING', '220 greeting'), (c) => c === 220, 'GREETING', t);
@@ -142,6 +174,8 @@ function preparer(t: EndpointTarget, s: ProbeSettings, deadline: Deadline) {
       socket.once('close', release);
       return socket;
     } catch (err) {
+      // A probe connection that cannot reach the ClientHello is closed at once, not left to the server's idle timer.
+      session?.close();
       release();
       throw err;
     }
@@ -164,7 +198,8 @@ export async function probeEndpoint(
           ? probeVersions({
               prepare: preparer(t, s, deadline),
               ...(net.isIP(t.host) ? {} : { servername: t.host }),
-              timeoutMs: Math.min(s.stepTimeoutMs, deadline.remaining()),
+              stepTimeoutMs: s.stepTimeoutMs,
+              deadline,
               weakCiphers: s.needs.has('tls-weak-ciphers'),
             })
           : undefined,
@@ -250,6 +285,7 @@ async function mainDialogue(
         ? await session.pipeline(cmds, 'MAIL')
         : [await session.command(cmds[0]!, 'MAIL'), undefined];
       facts.mailBeforeTls = { command: cmds[0]!, reply: mail! };
+      stopOn421(mail!, 'MAIL', t);
       if (!rset && mail!.code < 400) await session.command('RSET', 'RSET');
     }
     facts.starttls = { offered: caps.starttls, attempted: false };
@@ -257,6 +293,7 @@ async function mainDialogue(
       facts.starttls.attempted = true;
       const r = await session.command('STARTTLS', 'STARTTLS');
       facts.starttls.reply = r;
+      stopOn421(r, 'STARTTLS', t);
       if (r.code === 220) {
         const hsStart = Date.now();
         try {
@@ -279,20 +316,19 @@ async function mainDialogue(
     }
   }
 
-  if (s.needs.has('vrfy')) facts.vrfy = await enumeration(session, 'VRFY', overTls);
-  if (s.needs.has('expn')) facts.expn = await enumeration(session, 'EXPN', overTls);
+  if (s.needs.has('vrfy')) facts.vrfy = await enumeration(session, 'VRFY', overTls, t);
+  if (s.needs.has('expn')) facts.expn = await enumeration(session, 'EXPN', overTls, t);
 
-  if (s.needs.has('auth-login') && s.credentials) {
+  // Log in only where a client would: submission ports, or a port the user named. Trying the
+  // MX ports too would multiply failed logins (and lockouts) for nothing.
+  const loginHere = t.profile !== 'smtp' || t.explicit;
+  if (s.needs.has('auth-login') && s.credentials && loginHere) {
     const mechs = (overTls ? facts.ehloTls?.capabilities.auth : caps.auth) ?? [];
+    const refusal = refuseCredentials(overTls, handshake, s.allowPlaintextAuth);
     if (mechs.length === 0) {
       // Nothing offered on this channel: auth.submission and auth.login report that themselves.
-    } else if (!overTls && !s.allowPlaintextAuth) {
-      facts.auth = {
-        mechanism: 'none',
-        overTls: false,
-        success: false,
-        refused: 'no TLS session: credentials are not sent in cleartext without --allow-plaintext-auth',
-      };
+    } else if (refusal) {
+      facts.auth = { mechanism: 'none', overTls, success: false, refused: refusal };
     } else {
       facts.auth = await authenticate(session, mechs, s.credentials, overTls);
     }

@@ -7,6 +7,7 @@ import type { EndpointFacts, HostFacts, PortProfile } from '../model/artifacts.j
 import { ProbeError } from '../errors.js';
 import { DnsError, type Resolver } from './dns/resolver.js';
 import { probeEndpoint, type ProbeSettings } from './endpoint.js';
+import { gatherAddresses } from './dns/reverse.js';
 import { Deadline } from './smtp/session.js';
 
 export interface HostTarget {
@@ -84,6 +85,15 @@ export async function probeHost(target: HostTarget, s: HostProbeSettings): Promi
       jobs.push(probeEndpoint({ host: target.host, ...a, ...p }, s, deadline));
     }
   }
+  // Reverse DNS runs alongside the SMTP probes: it needs only the addresses.
+  const reverse = s.needs.has('dns-reverse')
+    ? gatherAddresses(
+        s.resolver,
+        facts.addresses.map((a) => ({ ...a, usedBy: [target.host] })),
+        { dnsbl: [] },
+      )
+    : undefined;
   facts.endpoints = await Promise.all(jobs);
+  if (reverse) facts.reverse = await reverse;
   return facts;
 }

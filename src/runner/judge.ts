@@ -3,9 +3,10 @@
  * so a saved set of facts can be judged again offline (golden tests, history re-rendering).
  */
 import type { EndpointFacts, HostFacts } from '../model/artifacts.js';
+import type { DomainFacts } from '../model/dns-artifacts.js';
 import { endpointLabel } from '../errors.js';
 import type { CheckResult, MtaName, Severity, Status } from '../model/results.js';
-import type { AnyCheck, Finding, MtaIdentity } from '../checks/types.js';
+import type { AnyCheck, DomainCheck, EndpointCheck, Finding, MtaIdentity } from '../checks/types.js';
 import { identifyMta } from '../checks/mta.js';
 import type { Policy } from '../policy/builtin.js';
 
@@ -86,36 +87,69 @@ export function judgedEndpoints(host: HostFacts): EndpointFacts[] {
   return host.endpoints.filter((e) => e.explicit || e.connect.ok);
 }
 
+/** Runs one check, turning a bug in it into an error finding instead of a crashed report. */
+function safely(run: () => Finding): Finding {
+  try {
+    return run();
+  } catch (err) {
+    return {
+      status: 'error',
+      messageId: 'error',
+      data: { reason: `internal error in check: ${(err as Error).message}` },
+    };
+  }
+}
+
 export function judgeHost(
   host: HostFacts,
   selected: readonly SelectedCheck[],
   opts: JudgeOptions,
 ): CheckResult[] {
   const results: CheckResult[] = [];
+  const endpointChecks = selected.filter((s) => s.check.scope === 'endpoint');
   for (const endpoint of judgedEndpoints(host)) {
     const mta = identifyMta(endpoint);
     const label = endpointLabel(endpoint.address, endpoint.port);
-    for (const sel of selected) {
-      let finding: Finding;
-      try {
-        finding = sel.check.run({
-          endpoint,
-          host,
-          params: sel.params,
-          now: opts.now,
+    for (const sel of endpointChecks) {
+      const check = sel.check as EndpointCheck<Record<string, unknown>>;
+      const ctx = {
+        endpoint,
+        host,
+        params: sel.params,
+        now: opts.now,
+        mta,
+        credentialsGiven: opts.credentialsGiven,
+      };
+      results.push(
+        judgeOne(
+          sel,
+          safely(() => check.run(ctx)),
           mta,
-          credentialsGiven: opts.credentialsGiven,
-        });
-      } catch (err) {
-        // A bug in one check must not take the report down; it shows as an error with the reason.
-        finding = {
-          status: 'error',
-          messageId: 'error',
-          data: { reason: `internal error in check: ${(err as Error).message}` },
-        };
-      }
-      results.push(judgeOne(sel, finding, mta, label));
+          label,
+        ),
+      );
     }
   }
   return results;
+}
+
+const NO_MTA: MtaIdentity = { name: 'unknown', product: 'unknown', evidence: '' };
+
+/** Domain checks, once per domain; the MX probes (if any) are judged separately with judgeHost. */
+export function judgeDomain(
+  domain: DomainFacts,
+  mxHosts: HostFacts[],
+  selected: readonly SelectedCheck[],
+  now: Date,
+): CheckResult[] {
+  return selected
+    .filter((s) => s.check.scope === 'domain')
+    .map((sel) => {
+      const check = sel.check as DomainCheck<Record<string, unknown>>;
+      return judgeOne(
+        sel,
+        safely(() => check.run({ domain, mxHosts, params: sel.params, now })),
+        NO_MTA,
+      );
+    });
 }

@@ -13,15 +13,26 @@ import {
 import type { Requirement } from '../checks/types.js';
 import type { Policy } from '../policy/builtin.js';
 import { probeHost, type HostProbeSettings, type HostTarget } from '../probe/host.js';
-import { judgeHost, judgedEndpoints, type SelectedCheck } from './judge.js';
+import { probeDomain, type DomainProbeSettings, type DomainTarget } from '../probe/domain.js';
+import type { DomainReportFacts } from '../model/results.js';
+import { judgeDomain, judgeHost, judgedEndpoints, type SelectedCheck } from './judge.js';
 import { SCHEMA_VERSION } from '../report/json.js';
 import { VERSION } from '../version.js';
 
+/** What to scan: a host (its SMTP ports) or a mail domain (its DNS and MX hosts). */
+export type ScanTarget =
+  | { kind: 'host'; input: string; target: HostTarget }
+  | { kind: 'domain'; input: string; target: DomainTarget };
+
+/** Settings for domain targets; host-only scans leave them at their defaults. */
+export type DomainOnlySettings = Omit<DomainProbeSettings, keyof HostProbeSettings>;
+
 export interface HostScanRequest {
-  targets: { input: string; target: HostTarget }[];
+  targets: ScanTarget[];
   policy: Policy;
   selected: SelectedCheck[];
   settings: Omit<HostProbeSettings, 'needs'>;
+  domainSettings?: DomainOnlySettings;
   concurrency: number;
   /** Published in the report: options that change results, never credentials. */
   options: Record<string, unknown>;
@@ -68,34 +79,64 @@ function countStatuses(t: { checks: { status: keyof StatusCounts }[] }[]): Statu
   return c;
 }
 
-async function scanOne(
-  req: HostScanRequest,
-  input: string,
-  target: HostTarget,
-  needs: Set<Requirement>,
-): Promise<TargetReport> {
+/** A domain cannot be scanned when its DNS does not answer (as opposed to answering "no such name"). */
+function domainState(f: DomainReportFacts): {
+  state: TargetState;
+  error?: { code: string; message: string };
+} {
+  const mx = f.domain.mx?.lookup;
+  if (mx && (mx.status === 'TIMEOUT' || mx.status === 'SERVFAIL' || mx.status === 'REFUSED')) {
+    return {
+      state: 'unreachable',
+      error: { code: `DNS_${mx.status}`, message: `MX ${f.domain.domain}: ${mx.status}` },
+    };
+  }
+  const partial = f.mxHosts.some((h) => targetState(h).state !== 'scanned');
+  return { state: partial ? 'partial' : 'scanned' };
+}
+
+async function scanOne(req: HostScanRequest, t: ScanTarget, needs: Set<Requirement>): Promise<TargetReport> {
   const startedAt = new Date();
-  const facts = await probeHost(target, { ...req.settings, needs });
-  const { state, error } = targetState(facts);
-  const now = req.now?.() ?? new Date();
-  const checks =
-    facts.resolution?.failure !== undefined
-      ? []
-      : judgeHost(facts, req.selected, { now, credentialsGiven: req.settings.credentials !== undefined });
+  const now = () => req.now?.() ?? new Date();
+  const judgeOpts = () => ({ now: now(), credentialsGiven: req.settings.credentials !== undefined });
+  let facts: TargetReport['facts'];
+  let checks: TargetReport['checks'];
+  let outcome: ReturnType<typeof targetState>;
+  if (t.kind === 'host') {
+    const host = await probeHost(t.target, { ...req.settings, needs });
+    facts = host;
+    outcome = targetState(host);
+    checks = host.resolution?.failure !== undefined ? [] : judgeHost(host, req.selected, judgeOpts());
+  } else {
+    const domainSettings: DomainOnlySettings = req.domainSettings ?? {
+      dkimSelectors: [],
+      dnsblZones: [],
+      spfAddresses: [],
+      dnsOnly: false,
+      now: now(),
+    };
+    const domain = await probeDomain(t.target, { ...req.settings, ...domainSettings, needs });
+    facts = domain;
+    outcome = domainState(domain);
+    checks = [
+      ...judgeDomain(domain.domain, domain.mxHosts, req.selected, now()),
+      ...domain.mxHosts.flatMap((h) => judgeHost(h, req.selected, judgeOpts())),
+    ];
+  }
   const report: TargetReport = {
-    kind: 'host',
-    name: target.host,
-    displayName: target.displayName,
-    input,
+    kind: t.kind,
+    name: t.kind === 'host' ? t.target.host : t.target.domain,
+    displayName: t.target.displayName,
+    input: t.input,
     roles: [],
-    state,
+    state: outcome.state,
     checks,
     summary: countStatuses([{ checks }]),
     facts,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
   };
-  if (error) report.error = error;
+  if (outcome.error) report.error = outcome.error;
   return report;
 }
 
@@ -116,8 +157,8 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => P
 export async function scanHosts(req: HostScanRequest): Promise<Report> {
   const started = new Date();
   const needs = requirementsOf(req.selected);
-  const targets = await pool(req.targets, Math.max(1, req.concurrency), async ({ input, target }) => {
-    const t = await scanOne(req, input, target, needs);
+  const targets = await pool(req.targets, Math.max(1, req.concurrency), async (target) => {
+    const t = await scanOne(req, target, needs);
     req.onTarget?.(t);
     return t;
   });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { REGISTRY } from '../../src/checks/index.js';
-import { scanJson } from '../helpers/cli.js';
+import { scanJson, hostFactsOf } from '../helpers/cli.js';
 
 /** Expected status per check, per lab server (campus-baseline policy, lab credentials given). */
 const EXPECTED: Record<string, Record<string, string>> = {
@@ -185,7 +185,7 @@ describe('lab verdicts', () => {
       '--ca-file',
       lab.caFile,
     ]);
-    const ep = report.targets[0]!.facts.endpoints[0]!;
+    const ep = hostFactsOf(report).endpoints[0]!;
     expect(ep.ehlo?.capabilities.starttls).toBe(true);
     expect(ep.ehlo?.capabilities.auth).toEqual([]);
     expect(ep.ehloTls?.capabilities.auth).toEqual(['PLAIN', 'LOGIN']);

@@ -98,6 +98,40 @@ describe('credentials never appear in any output', () => {
     for (const secret of FORBIDDEN) expect(out).not.toContain(secret);
   });
 
+  it('does not send credentials over TLS whose certificate does not validate for the host', async () => {
+    // An attacker who answers STARTTLS with a certificate of their own would otherwise collect the password.
+    server = await startScriptedServer({
+      hostname: 'mail.lab.example',
+      tls: TLS,
+      authMechanisms: ['PLAIN'],
+      users: { [USER]: PASSWORD },
+    });
+    const base = [
+      'host',
+      `127.0.0.1:${server.port}`,
+      '--submission-port',
+      String(server.port),
+      '--auth-user',
+      USER,
+      '--format',
+      'json',
+    ];
+    const untrusted = await runCli(base, { MAILCHECK_AUTH_PASSWORD: PASSWORD }); // lab CA not trusted
+    const login = (
+      JSON.parse(untrusted.stdout) as {
+        targets: { checks: { id: string; status: string; message: string }[] }[];
+      }
+    ).targets[0]!.checks.find((c) => c.id === 'auth.login');
+    expect(login?.status).toBe('error');
+    expect(login?.message).toMatch(/TLS is not verified/);
+    expect(server.stats.authAttempts).toBe(0);
+    const trusted = await runCli([...base, '--ca-file', labCertPath('ca.pem')], {
+      MAILCHECK_AUTH_PASSWORD: PASSWORD,
+    });
+    expect(trusted.stdout).toMatch(/"id": "auth.login",\s+"status": "pass"/);
+    expect(server.stats.authAttempts).toBe(1);
+  });
+
   it('refuses a password on the command line, without echoing it', async () => {
     const r = await runCli(['host', '127.0.0.1:25', '--auth-user', USER, '--auth-password', PASSWORD]);
     expect(r.code).toBe(2);

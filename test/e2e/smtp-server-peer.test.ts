@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { labCertPath } from '../../src/lab/lab.js';
-import { scanJson } from '../helpers/cli.js';
+import { scanJson, hostFactsOf } from '../helpers/cli.js';
 import { startSmtpServerPeer, type SmtpServerPeer } from '../helpers/smtp-server-peer.js';
 
 let peer: SmtpServerPeer | undefined;
@@ -56,7 +56,7 @@ describe('smtp-server peer', () => {
       'auth.submission': 'pass',
       'auth.login': 'pass',
     });
-    const ep = report.targets[0]!.facts.endpoints[0]!;
+    const ep = hostFactsOf(report).endpoints[0]!;
     expect(ep.ehlo?.capabilities.auth).toEqual(['PLAIN', 'LOGIN']);
     expect(ep.ehloTls?.capabilities.auth).toEqual(expect.arrayContaining(['PLAIN', 'LOGIN']));
     // smtp-server asks for AUTH, not TLS, before MAIL: that is not the "TLS required" answer.

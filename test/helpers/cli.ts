@@ -1,6 +1,7 @@
 /** Runs the CLI in-process with captured output, as bin/mailcheck.ts would. */
 import { run } from '../../src/cli/program.js';
-import type { Report } from '../../src/model/results.js';
+import { isDomainFacts, type Report } from '../../src/model/results.js';
+import type { HostFacts } from '../../src/model/artifacts.js';
 import { schemaErrors } from './schema.js';
 
 export interface CliResult {
@@ -43,4 +44,11 @@ export async function scanJson(args: string[], env: Record<string, string | unde
 /** The status of one check on the first target (one endpoint scans only). */
 export function statusOf(report: Report, id: string, target = 0): string | undefined {
   return report.targets[target]?.checks.find((c) => c.id === id)?.status;
+}
+
+/** The host facts of a target of a `host` scan (throws for a domain target). */
+export function hostFactsOf(report: Report, target = 0): HostFacts {
+  const f = report.targets[target]?.facts;
+  if (!f || isDomainFacts(f)) throw new Error(`target ${target} is not a host target`);
+  return f;
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labCertPath } from '../../src/lab/lab.js';
 import { REGISTRY } from '../../src/checks/index.js';
-import { scanJson } from '../helpers/cli.js';
+import { scanJson, hostFactsOf } from '../helpers/cli.js';
 import { postfixAvailable, startPostfix, type PostfixInstance } from '../helpers/postfix.js';
 
 const available = postfixAvailable();
@@ -114,7 +114,7 @@ describe.skipIf(!available.ok && !mustRun)(
         const got = Object.fromEntries(report.targets[0]!.checks.map((c) => [c.id, c.status]));
         expect(got, await pf.logs()).toEqual(EXPECTED[profile]![listener]);
         expect(code).toBe(profile === 'compliant' ? 0 : 1);
-        expect(report.targets[0]!.facts.endpoints[0]!.greeting?.reply.lines[0]).toMatch(/ESMTP Postfix/);
+        expect(hostFactsOf(report).endpoints[0]!.greeting?.reply.lines[0]).toMatch(/ESMTP Postfix/);
         expect(stdout).not.toContain(pf.password);
         expect(stdout).not.toContain(Buffer.from(`\0${pf.user}\0${pf.password}`).toString('base64'));
       });

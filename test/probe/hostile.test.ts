@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startScriptedServer, type HostileMode, type ScriptedServer } from '../../src/lab/scripted-server.js';
 import { labCertPath } from '../../src/lab/lab.js';
 import { readFileSync } from 'node:fs';
-import { scanJson, statusOf } from '../helpers/cli.js';
+import { scanJson, statusOf, hostFactsOf } from '../helpers/cli.js';
 
 const DEADLINE_MS = 2000;
 const TLS = { key: readFileSync(labCertPath('good.key')), cert: readFileSync(labCertPath('good-chain.pem')) };
@@ -66,7 +66,7 @@ describe('hostile servers end in error with a reason, within the deadline', () =
   it('discards reply bytes injected before the TLS handshake and reports the tampering', async () => {
     const { report, code, ms } = await scanHostile('inject-before-tls');
     expect(ms).toBeLessThan(DEADLINE_MS + 500);
-    const ep = report.targets[0]!.facts.endpoints[0]!;
+    const ep = hostFactsOf(report).endpoints[0]!;
     expect(ep.tls?.handshake?.ok).toBe(true);
     expect(ep.tls?.handshake?.discardedBytes).toBeGreaterThan(0);
     // The EHLO inside TLS is the server's real answer, not the forged "250 INJECTED".

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Deadline, SmtpSession } from '../../src/probe/smtp/session.js';
 import { ProbeError } from '../../src/errors.js';
-import { scanJson } from '../helpers/cli.js';
+import { scanJson, hostFactsOf } from '../helpers/cli.js';
 
 type Script = (socket: net.Socket, line: string) => void;
 
@@ -49,7 +49,7 @@ describe('SmtpSession', () => {
       else s.write('250 ok\r\n');
     });
     const { report } = await scanJson(['host', `127.0.0.1:${port}`, '--timeout', '2s']);
-    const ep = report.targets[0]!.facts.endpoints[0]!;
+    const ep = hostFactsOf(report).endpoints[0]!;
     expect(ep.ehlo?.command).toBe('HELO');
     expect(ep.ehlo?.ehloRejected?.code).toBe(502);
     expect(report.targets[0]!.checks.find((c) => c.id === 'smtp.ehlo')?.status).toBe('fail');
@@ -158,8 +158,8 @@ describe('every address of a name is probed', () => {
     const port = (server.address() as net.AddressInfo).port;
     const { report } = await scanJson(['host', `localhost:${port}`, '--timeout', '2s']);
     const t = report.targets[0]!;
-    expect(t.facts.addresses.map((a) => a.address)).toEqual(['127.0.0.1', '::1']);
-    expect(t.facts.endpoints.map((e) => `${e.address}|${e.connect.ok}`)).toEqual([
+    expect(hostFactsOf(report).addresses.map((a) => a.address)).toEqual(['127.0.0.1', '::1']);
+    expect(hostFactsOf(report).endpoints.map((e) => `${e.address}|${e.connect.ok}`)).toEqual([
       '127.0.0.1|true',
       '::1|true',
     ]);
@@ -168,6 +168,44 @@ describe('every address of a name is probed', () => {
       `[::1]:${port}`,
     ]);
     const v4 = await scanJson(['host', `localhost:${port}`, '--ipv4', '--timeout', '2s']);
-    expect(v4.report.targets[0]!.facts.endpoints.map((e) => e.address)).toEqual(['127.0.0.1']);
+    expect(hostFactsOf(v4.report).endpoints.map((e) => e.address)).toEqual(['127.0.0.1']);
+  });
+});
+
+describe('servers that refuse part-way', () => {
+  it('a 421 to the pipelined MAIL FROM is reported as the server closing, with its reply', async () => {
+    const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
+      if (line.startsWith('EHLO')) s.write('250-mail.example.edu\r\n250-PIPELINING\r\n250 STARTTLS\r\n');
+      else if (line.startsWith('MAIL')) s.end('421 4.7.0 mail.example.edu Too many connections, closing\r\n');
+    });
+    const { report, code } = await scanJson(['host', `127.0.0.1:${port}`, '--timeout', '2s']);
+    const ep = hostFactsOf(report).endpoints[0]!;
+    expect(ep.mailBeforeTls?.reply.code).toBe(421);
+    expect(ep.failure?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(ep.failure?.message).toMatch(/421 4\.7\.0/);
+    expect(report.targets[0]!.checks.find((c) => c.id === 'tls.starttls')?.status).toBe('error');
+    expect(code).toBe(3);
+  });
+
+  it('probe connections that cannot reach the ClientHello are closed at once, not left to the server', async () => {
+    let open = 0;
+    let peak = 0;
+    const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
+      if (line.startsWith('EHLO')) s.write('250-mail.example.edu\r\n250-PIPELINING\r\n250 STARTTLS\r\n');
+      else if (line === 'STARTTLS') s.write('454 4.7.0 TLS not available due to local problem\r\n');
+      else if (line === 'QUIT') s.end('221 bye\r\n');
+      else s.write('250 ok\r\n');
+    });
+    server!.on('connection', (socket) => {
+      open++;
+      peak = Math.max(peak, open);
+      socket.on('close', () => open--);
+    });
+    const { report } = await scanJson(['host', `127.0.0.1:${port}`, '--timeout', '5s']);
+    expect(report.targets[0]!.checks.find((c) => c.id === 'tls.starttls')?.status).toBe('fail');
+    expect(peak).toBeGreaterThan(1); // the version probes did connect
+    // Bounded wait for the last FINs to arrive; a leak would keep them open for the server's idle timeout.
+    for (let i = 0; i < 50 && open > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(open).toBe(0);
   });
 });

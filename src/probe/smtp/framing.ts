@@ -32,6 +32,8 @@ export class FramingError extends Error {
 }
 
 const REPLY_LINE = /^([2-5]\d\d)([ -]|$)(.*)$/s;
+/** The first bytes of a reply line: three digits, then a space, a hyphen, CR or the end. */
+const REPLY_START = /^[2-5]\d\d(?:[ \-\r]|$)/;
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?:\s|$)/;
 
 /** Shows the first bytes of something unexpected in a printable, bounded way. */
@@ -63,6 +65,10 @@ export class ReplyParser {
       const lineBuf = this.pending.subarray(0, nl);
       this.pending = this.pending.subarray(nl + 1);
       this.checkLineLength(lineBuf.length);
+      if (!REPLY_START.test(lineBuf.subarray(0, 4).toString('latin1'))) {
+        // Show the bytes as they came, not as UTF-8 replacement characters.
+        throw new FramingError('MALFORMED_REPLY', `not an SMTP reply line: "${printable(lineBuf)}"`);
+      }
       this.acceptLine(lineBuf.toString('utf8').replace(/\r$/, ''));
     }
     this.checkLineLength(this.pending.length);

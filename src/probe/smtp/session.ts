@@ -109,14 +109,28 @@ export class SmtpSession {
     return reply;
   }
 
-  /** Sends several commands in one write (RFC 2920) and reads one reply per command. */
+  /**
+   * Sends several commands in one write (RFC 2920) and reads one reply per command. A 421 ends
+   * the batch early (the server is closing, RFC 5321 §3.8): the replies so far are returned.
+   */
   async pipeline(lines: readonly string[], stage: Stage): Promise<SmtpReply[]> {
     const start = Date.now();
     for (const l of lines) this.assertSafe(l, stage);
+    if (this.fatal) {
+      throw new ProbeError(this.fatal.code, this.fatal.detail, {
+        stage,
+        address: this.opts.address,
+        port: this.opts.port,
+      });
+    }
     this.socket.write(lines.map((l) => `${l}\r\n`).join(''));
     for (const l of lines) this.transcript.push({ t: this.elapsed, dir: 'C', text: l });
     const replies: SmtpReply[] = [];
-    for (const l of lines) replies.push(await this.next(stage, `reply to ${l}`));
+    for (const l of lines) {
+      const r = await this.next(stage, `reply to ${l}`);
+      replies.push(r);
+      if (r.code === 421) break;
+    }
     this.timings.push({ stage, label: lines.join(' | '), ms: Date.now() - start });
     return replies;
   }
@@ -190,7 +204,7 @@ export class SmtpSession {
     stage: Stage,
   ): Promise<tls.TLSSocket> {
     this.detach(raw);
-    const timeoutMs = Math.min(this.opts.stepTimeoutMs, this.opts.deadline.remaining());
+    const { timeoutMs, deadlineFirst } = boundedTimeout(this.opts);
     const start = Date.now();
     const ctx = {
       stage,
@@ -203,7 +217,15 @@ export class SmtpSession {
       const s = tls.connect({ ...options, socket: raw });
       const timer = setTimeout(() => {
         s.destroy();
-        reject(new ProbeError('TLS_TIMEOUT', 'TLS handshake did not complete', ctx));
+        reject(
+          deadlineFirst
+            ? new ProbeError(
+                'DEADLINE',
+                `per-host deadline of ${this.opts.deadline.ms}ms expired during the TLS handshake`,
+                ctx,
+              )
+            : new ProbeError('TLS_TIMEOUT', 'TLS handshake did not complete', ctx),
+        );
       }, timeoutMs);
       s.once('secureConnect', () => {
         clearTimeout(timer);
@@ -323,14 +345,33 @@ export class SmtpSession {
   }
 }
 
+/** The step timeout, cut short by the host deadline when that comes first (and which one it was). */
+function boundedTimeout(opts: Pick<ConnectOptions, 'stepTimeoutMs' | 'deadline'>): {
+  timeoutMs: number;
+  deadlineFirst: boolean;
+} {
+  const remaining = opts.deadline.remaining();
+  return remaining < opts.stepTimeoutMs
+    ? { timeoutMs: remaining, deadlineFirst: true }
+    : { timeoutMs: opts.stepTimeoutMs, deadlineFirst: false };
+}
+
 function openSocket(opts: ConnectOptions): Promise<net.Socket> {
-  const timeoutMs = Math.min(opts.stepTimeoutMs, opts.deadline.remaining());
+  const { timeoutMs, deadlineFirst } = boundedTimeout(opts);
   const ctx = { stage: 'CONNECT' as const, address: opts.address, port: opts.port, timeoutMs };
   return new Promise<net.Socket>((resolve, reject) => {
     const s = net.connect({ host: opts.address, port: opts.port });
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new ProbeError('CONNECT_TIMEOUT', 'no answer to TCP connect', ctx));
+      reject(
+        deadlineFirst
+          ? new ProbeError(
+              'DEADLINE',
+              `per-host deadline of ${opts.deadline.ms}ms expired before the TCP connect completed`,
+              ctx,
+            )
+          : new ProbeError('CONNECT_TIMEOUT', 'no answer to TCP connect', ctx),
+      );
     }, timeoutMs);
     s.once('connect', () => {
       clearTimeout(timer);

@@ -73,6 +73,12 @@ export function signatureAlgorithm(der: Buffer): string {
   }
 }
 
+/** ISO 8601 when the runtime can read the date, else the text as the certificate has it. */
+function isoDate(text: string): string {
+  const d = new Date(text);
+  return Number.isNaN(d.getTime()) ? text : d.toISOString();
+}
+
 function oneLine(dn: string): string {
   return dn.split('\n').filter(Boolean).join(', ');
 }
@@ -89,8 +95,8 @@ export function certificateFacts(x: X509Certificate, trust?: TrustStore): Certif
       .filter(Boolean)
       .map((s) => s.replace(/^IP Address:/, 'IP:')),
     serialNumber: x.serialNumber,
-    validFrom: new Date(x.validFrom).toISOString(),
-    validTo: new Date(x.validTo).toISOString(),
+    validFrom: isoDate(x.validFrom),
+    validTo: isoDate(x.validTo),
     fingerprint256: x.fingerprint256,
     keyType: { rsa: 'RSA', ec: 'EC', ed25519: 'Ed25519', ed448: 'Ed448', dsa: 'DSA' }[keyType] ?? keyType,
     signatureAlgorithm: signatureAlgorithm(x.raw),
@@ -125,7 +131,12 @@ function peerChain(socket: tls.TLSSocket, trust: TrustStore): CertificateFacts[]
   let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
   while (cert?.raw && !seen.has(cert.fingerprint256) && chain.length < 10) {
     seen.add(cert.fingerprint256);
-    chain.push(certificateFacts(new X509Certificate(cert.raw), trust));
+    try {
+      chain.push(certificateFacts(new X509Certificate(cert.raw), trust));
+    } catch {
+      // A certificate the runtime cannot parse is left out rather than failing a good handshake;
+      // the chain checks then see a shorter chain and say so.
+    }
     cert = cert.issuerCertificate;
   }
   return chain;

@@ -253,3 +253,12 @@ export const SSLV3_SUITES: readonly number[] = [
   0x0035, 0x002f, 0x0039, 0x0033, 0x000a, 0x0016, 0x0005, 0x0004, 0x0009, 0x0015, 0x0003, 0x0006, 0x0008,
   0x0014,
 ];
+
+/**
+ * Every real suite in the table, for a ClientHello that must not fail for lack of a common
+ * suite: confirming a protocol version on a server with only legacy suites (3DES, RC4) that our
+ * TLS library cannot offer.
+ */
+export const ALL_SUITES: readonly number[] = [...TABLE.values()]
+  .filter((s) => !s.signalling)
+  .map((s) => s.id);

@@ -18,6 +18,8 @@ import type {
 } from '../../model/artifacts.js';
 import { toFailure } from '../../errors.js';
 import { probeServerHello, WEAK_SUITE_CLASSES, SSLV3_SUITES } from './hello.js';
+import { ALL_SUITES } from './cipher-suites.js';
+import type { Deadline } from '../smtp/session.js';
 
 /** Opens a connection positioned where a ClientHello goes (after "220" to STARTTLS, or at once for 465). */
 export type PrepareSocket = (label: string) => Promise<net.Socket>;
@@ -26,8 +28,15 @@ export interface VersionProbeOptions {
   prepare: PrepareSocket;
   /** SNI; omitted for IP literals. */
   servername?: string;
-  timeoutMs: number;
+  stepTimeoutMs: number;
+  /** The host's deadline: every handshake is bounded by what is left of it, not only by the step timeout. */
+  deadline: Deadline;
   weakCiphers: boolean;
+}
+
+/** The time one more handshake may take. */
+function timeoutOf(o: VersionProbeOptions): number {
+  return Math.max(1, Math.min(o.stepTimeoutMs, o.deadline.remaining()));
 }
 
 export interface VersionProbeResults {
@@ -40,6 +49,14 @@ const ORDER: TlsVersion[] = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 type Capped =
   { ok: true; protocol: TlsVersion; cipher: string } | { ok: false; rejected: boolean; reason: string };
+
+/**
+ * Node's errors that mean "this protocol version is refused". Any other handshake failure
+ * (handshake_failure, no shared cipher) may only mean that the server's suites are ones our TLS
+ * library cannot offer, so the version is then confirmed with a raw ClientHello.
+ */
+const VERSION_REFUSED =
+  /protocol version|unsupported protocol|wrong version number|no protocols available|version too low/i;
 
 /** One Node handshake with the given version range; anything but a timeout or a failed preamble counts as refusal. */
 async function cappedHandshake(o: VersionProbeOptions, min: TlsVersion, max: TlsVersion): Promise<Capped> {
@@ -59,25 +76,65 @@ async function cappedHandshake(o: VersionProbeOptions, min: TlsVersion, max: Tls
       // OpenSSL 3 refuses TLS 1.0/1.1 (and SHA-1, small keys) above security level 0.
       ciphers: 'DEFAULT:@SECLEVEL=0',
     });
+    const timeoutMs = timeoutOf(o);
+    const onSecure = () =>
+      done({ ok: true, protocol: s.getProtocol() as TlsVersion, cipher: s.getCipher()?.name ?? 'unknown' });
+    const onError = (err: Error) => done({ ok: false, rejected: true, reason: err.message });
+    const onClose = () =>
+      done({ ok: false, rejected: true, reason: 'connection closed during the handshake' });
     const done = (r: Capped) => {
       clearTimeout(timer);
-      s.removeAllListeners();
+      s.off('secureConnect', onSecure);
+      s.off('error', onError);
+      s.off('close', onClose);
       s.on('error', () => {});
       s.destroy();
       resolve(r);
     };
     const timer = setTimeout(
-      () => done({ ok: false, rejected: false, reason: `no handshake answer within ${o.timeoutMs}ms` }),
-      o.timeoutMs,
+      () => done({ ok: false, rejected: false, reason: `no handshake answer within ${timeoutMs}ms` }),
+      timeoutMs,
     );
-    s.once('secureConnect', () =>
-      done({ ok: true, protocol: s.getProtocol() as TlsVersion, cipher: s.getCipher()?.name ?? 'unknown' }),
-    );
-    s.once('error', (err: Error) => done({ ok: false, rejected: true, reason: err.message }));
-    s.once('close', () =>
-      done({ ok: false, rejected: true, reason: 'connection closed during the handshake' }),
-    );
-  });
+    s.once('secureConnect', onSecure);
+    s.once('error', onError);
+    s.once('close', onClose);
+  }).then((r) => (r.ok || !r.rejected || VERSION_REFUSED.test(r.reason) ? r : confirmWithHello(o, max, r)));
+}
+
+/**
+ * A handshake that failed for another reason than the version is asked again with a raw
+ * ClientHello offering every suite we know, up to `max`: a ServerHello tells the version the
+ * server really speaks.
+ */
+async function confirmWithHello(
+  o: VersionProbeOptions,
+  max: TlsVersion,
+  first: Capped & { ok: false },
+): Promise<Capped> {
+  if (max === 'TLSv1.3' || max === 'SSLv3') return first;
+  try {
+    const r = await helloProbe(o, max, ALL_SUITES);
+    if (r.result === 'accepted' && r.version && r.version !== 'TLSv1.3') {
+      return { ok: true, protocol: r.version, cipher: r.cipherName ?? 'unknown' };
+    }
+    if (r.result === 'rejected')
+      return {
+        ok: false,
+        rejected: true,
+        reason: `${first.reason}; raw ClientHello: ${r.alert?.name ?? r.reason}`,
+      };
+    return {
+      ok: false,
+      rejected: false,
+      reason: `${first.reason}; raw ClientHello: ${r.reason ?? 'no answer'}`,
+    };
+  } catch (err) {
+    return {
+      ok: false,
+      rejected: false,
+      reason: `${first.reason}; ${toFailure(err, { stage: 'STARTTLS' }).message}`,
+    };
+  }
 }
 
 function fromCapped(version: TlsVersion, r: Capped): TlsVersionProbe {
@@ -91,7 +148,7 @@ function fromCapped(version: TlsVersion, r: Capped): TlsVersionProbe {
 
 async function helloProbe(
   o: VersionProbeOptions,
-  version: 'SSLv3' | 'TLSv1' | 'TLSv1.2',
+  version: 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2',
   suites: readonly number[],
 ) {
   const socket = await o.prepare(`ClientHello ${version}`);
@@ -100,7 +157,7 @@ async function helloProbe(
     version,
     cipherSuites: suites,
     ...(o.servername && version !== 'SSLv3' ? { servername: o.servername } : {}),
-    timeoutMs: o.timeoutMs,
+    timeoutMs: timeoutOf(o),
   });
 }
 

@@ -293,7 +293,8 @@ describe('probeServerHello against a default node tls server', () => {
     const before = timers();
     const r = await probe(port, { timeoutMs: 60_000 });
     expect(r.result).toBe('accepted');
-    expect(timers()).toBe(before);
+    // Other timers of the worker may end meanwhile; the probe must not add one.
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });
 

@@ -1,0 +1,109 @@
+/**
+ * `mailcheck domain DOMAIN...`: the mail DNS of a domain (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT,
+ * DANE, DNSBL, reverse DNS of the MX addresses), then a port-25 probe of every MX.
+ */
+import net from 'node:net';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { exitCodeFor } from '../runner/scan.js';
+import type { Io } from './io.js';
+import { collect, parseHostSpec, parsePort } from './options.js';
+import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
+
+interface DomainOptions extends ScanOptions {
+  dnsOnly?: boolean;
+  dkimSelector?: string[];
+  dnsbl?: string[];
+  sendingIp?: string[];
+  mtaStsPort?: number;
+}
+
+const SELECTOR = /^(?!-)[A-Za-z0-9_-]{1,63}(?:\.(?!-)[A-Za-z0-9_-]{1,63})*$/;
+
+function parseSelector(v: string): string {
+  if (!SELECTOR.test(v))
+    throw new InvalidArgumentError(`DKIM selector "${v}" is not a valid DNS label sequence`);
+  return v.toLowerCase();
+}
+
+function parseZone(v: string): string {
+  const spec = parseHostSpec(v);
+  if (spec.port !== undefined || net.isIP(spec.host))
+    throw new InvalidArgumentError(`"${v}" is not a DNS zone name`);
+  return spec.host;
+}
+
+function parseIp(v: string): string {
+  if (!net.isIP(v)) throw new InvalidArgumentError(`"${v}" is not an IP address`);
+  return v;
+}
+
+export function domainCommand(io: Io, setExit: (code: number) => void): Command {
+  const cmd = new Command('domain')
+    .description(
+      'audit the mail DNS of domains (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, DANE, DNSBL) and probe each MX',
+    )
+    .argument('<domain...>', 'mail domain, e.g. example.edu (IDN allowed)')
+    .option('--dns-only', 'check DNS only; do not connect to the MX hosts')
+    .option(
+      '--dkim-selector <selector>',
+      'DKIM selector you use (repeatable); common selectors are tried too',
+      collect(parseSelector),
+    )
+    .option(
+      '--dnsbl <zone>',
+      'DNS blocklist zone to check the MX addresses against (repeatable)',
+      collect(parseZone),
+    )
+    .option(
+      '--sending-ip <ip>',
+      'an address your outbound mail leaves from, checked against SPF (repeatable)',
+      collect(parseIp),
+    )
+    .addOption(
+      new Option('--mta-sts-port <port>', 'port of the MTA-STS policy server (lab and tests)')
+        .argParser(parsePort)
+        .hideHelp(),
+    );
+  addScanOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+Exit codes: 0 passed (warnings allowed), 1 a check failed, 2 usage error, 3 a domain could not be scanned.
+
+Examples:
+  mailcheck domain example.edu
+  mailcheck domain example.edu --dkim-selector s2026 --sending-ip 192.0.2.25 --dns-only
+  mailcheck domain example.edu --resolver 10.1.1.53 --format json`,
+  );
+  cmd.action(async (domains: string[], o: DomainOptions) => {
+    policyFrom(o.policy);
+    const targets = domains.map((d) => {
+      const spec = parseHostSpec(d);
+      if (spec.port !== undefined || net.isIP(spec.host))
+        throw new InvalidArgumentError(`"${d}" is not a domain name`);
+      return {
+        kind: 'domain' as const,
+        input: d,
+        target: { domain: spec.host, displayName: spec.displayName },
+      };
+    });
+    const report = await scanWithOptions(
+      targets,
+      o,
+      io,
+      () => {},
+      {},
+      {
+        dkimSelectors: o.dkimSelector ?? [],
+        dnsblZones: o.dnsbl ?? [],
+        spfAddresses: o.sendingIp ?? [],
+        dnsOnly: o.dnsOnly === true,
+        ...(o.mtaStsPort ? { mtaSts: { port: o.mtaStsPort } } : {}),
+        now: new Date(),
+      },
+    );
+    emitReport(report, o, io);
+    setExit(exitCodeFor(report));
+  });
+  return cmd;
+}
