@@ -62,6 +62,8 @@ export interface AddressFacts {
   forward: DnsLookup<string>[];
   /** DNSBL zone → the lookup of the reversed address in that zone. */
   dnsbl?: Record<string, DnsLookup<string>>;
+  /** DNSBL zone → the TXT (listing reason) of the reversed address, fetched only where listed. */
+  dnsblTxt?: Record<string, DnsLookup<string[]>>;
 }
 
 /** One SPF record fetched while expanding include: and redirect= (RFC 7208 §4.6.4). */
@@ -109,7 +111,13 @@ export interface MtaStsFacts {
     redirected?: boolean;
     /** TLS or HTTP failure, e.g. certificate not valid for mta-sts.<domain>. */
     error?: string;
-    certificate?: { subject: string; issuer: string; validTo: string; authorized: boolean; authorizationError?: string };
+    certificate?: {
+      subject: string;
+      issuer: string;
+      validTo: string;
+      authorized: boolean;
+      authorizationError?: string;
+    };
   };
   /** mailauth's parse of the policy body. */
   policy?: { mode?: string; maxAge?: number; mx: string[]; errors: string[] };

@@ -33,6 +33,8 @@ export interface DomainProbeSettings extends HostProbeSettings {
   dnsOnly: boolean;
   /** Test and lab hook: where the MTA-STS policy server listens and which CA it uses. */
   mtaSts?: { port?: number; ca?: string[] };
+  /** Test and lab hook: the port the MX hosts listen on instead of 25. */
+  mxPort?: number;
   now: Date;
 }
 
@@ -90,7 +92,11 @@ export async function probeDomain(target: DomainTarget, s: DomainProbeSettings):
         ? Promise.all(
             names.map((name) =>
               probeHost(
-                { host: name, displayName: name, ports: [{ port: 25, profile: 'smtp', explicit: true }] },
+                {
+                  host: name,
+                  displayName: name,
+                  ports: [{ port: s.mxPort ?? 25, profile: 'smtp', explicit: true }],
+                },
                 s,
               ),
             ),

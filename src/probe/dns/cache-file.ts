@@ -18,10 +18,13 @@ export class DnsCacheFile {
     try {
       data = JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {
-      throw new DnsCacheFileError(`--dns-cache ${path}: not a mailcheck DNS cache (${(err as Error).message})`);
+      throw new DnsCacheFileError(
+        `--dns-cache ${path}: not a mailcheck DNS cache (${(err as Error).message})`,
+      );
     }
     const answers = (data as { answers?: Record<string, unknown> }).answers;
-    if (!answers || typeof answers !== 'object') throw new DnsCacheFileError(`--dns-cache ${path}: no "answers" object`);
+    if (!answers || typeof answers !== 'object')
+      throw new DnsCacheFileError(`--dns-cache ${path}: no "answers" object`);
     for (const [k, v] of Object.entries(answers)) this.entries.set(k, v);
   }
 

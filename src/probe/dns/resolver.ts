@@ -66,8 +66,10 @@ export function parseResolver(spec: string): ResolverServer {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(spec) ?? /^([^:]+)(?::(\d+))?$/.exec(spec);
   const address = m?.[1] ?? spec;
   const port = m?.[2] ? Number(m[2]) : 53;
-  if (!net.isIP(address)) throw new RangeError(`resolver "${spec}" is not an IP address (use IP, IP:PORT or [IPv6]:PORT)`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`resolver "${spec}": port out of range`);
+  if (!net.isIP(address))
+    throw new RangeError(`resolver "${spec}" is not an IP address (use IP, IP:PORT or [IPv6]:PORT)`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RangeError(`resolver "${spec}": port out of range`);
   return { address, port };
 }
 
@@ -79,7 +81,12 @@ export function systemServers(): ResolverServer[] {
 function tlsaOf(hex: string | undefined): TlsaRecord | undefined {
   const data = Buffer.from(hex ?? '', 'hex');
   if (data.length < 3) return undefined;
-  return { usage: data[0]!, selector: data[1]!, matchingType: data[2]!, data: data.subarray(3).toString('hex') };
+  return {
+    usage: data[0]!,
+    selector: data[1]!,
+    matchingType: data[2]!,
+    data: data.subarray(3).toString('hex'),
+  };
 }
 
 type Answer = Record<string, unknown> & { type: number; name: string };
@@ -96,14 +103,19 @@ function recordsOf(raw: RawPacket, name: string, type: string): { records: unkno
     owner = String(alias.domain).toLowerCase().replace(/\.$/, '');
     cname = owner;
   }
-  const mine = answers.filter((a) => a.type === code && String(a.name).toLowerCase().replace(/\.$/, '') === owner);
+  const mine = answers.filter(
+    (a) => a.type === code && String(a.name).toLowerCase().replace(/\.$/, '') === owner,
+  );
   const records = mine.map((a): unknown => {
     switch (type) {
       case 'A':
       case 'AAAA':
         return String(a.address);
       case 'MX':
-        return { priority: Number(a.priority), exchange: String(a.exchange).replace(/\.$/, '') } satisfies MxRecord;
+        return {
+          priority: Number(a.priority),
+          exchange: String(a.exchange).replace(/\.$/, ''),
+        } satisfies MxRecord;
       case 'TXT':
         return (a.strings as string[] | undefined) ?? [String(a.data)];
       case 'PTR':
@@ -155,7 +167,11 @@ export class Resolver {
     const base = { name: name.replace(/\.$/, ''), type };
     if (outcome.status !== 'ok' || !outcome.raw) return { ...base, status: outcome.status, records: [] };
     const { records, cname } = recordsOf(outcome.raw, name, type);
-    const result: DnsLookup<T> = { ...base, status: records.length ? 'ok' : 'NODATA', records: records as T[] };
+    const result: DnsLookup<T> = {
+      ...base,
+      status: records.length ? 'ok' : 'NODATA',
+      records: records as T[],
+    };
     if (cname) result.cname = cname;
     if (this.dnssec) result.authenticated = outcome.raw.header.ad === 1;
     return result;
@@ -182,7 +198,8 @@ export class Resolver {
   }
 
   private outcome(name: string, type: string): Promise<Outcome> {
-    if (TYPE_CODES[type] === undefined) return Promise.reject(new RangeError(`unsupported record type ${type}`));
+    if (TYPE_CODES[type] === undefined)
+      return Promise.reject(new RangeError(`unsupported record type ${type}`));
     this.asked++;
     const key = `${name.toLowerCase().replace(/\.$/, '')}|${type}`;
     let p = this.cache.get(key);
@@ -199,17 +216,31 @@ export class Resolver {
     const q = new Packet();
     q.header.id = Math.floor(Math.random() * 65536);
     q.header.rd = 1;
-    q.questions.push({ name, type: TYPE_CODES[type]!, class: Packet.CLASS.IN } as unknown as (typeof q.questions)[number]);
+    q.questions.push({
+      name,
+      type: TYPE_CODES[type]!,
+      class: Packet.CLASS.IN,
+    } as unknown as (typeof q.questions)[number]);
     // EDNS0 (RFC 6891) with a 1232-octet payload (the DNS flag day 2020 size); DO asks for DNSSEC status.
-    const edns = Packet.Resource.EDNS as unknown as (rdata: unknown[], opts: Record<string, unknown>) => unknown;
+    const edns = Packet.Resource.EDNS as unknown as (
+      rdata: unknown[],
+      opts: Record<string, unknown>,
+    ) => unknown;
     q.additionals.push(edns([], { udpPayloadSize: 1232, doFlag: this.dnssec }) as never);
     return q.toBuffer();
   }
 
   private async ask(name: string, type: string): Promise<Outcome> {
     let last: Outcome = { status: 'TIMEOUT' };
+    let message: Buffer;
+    try {
+      message = this.query(name, type);
+    } catch {
+      // dns2 refuses names it cannot encode (a label over 63 octets, a name over 255): no DNS
+      // server could answer them either, so they do not exist.
+      return { status: 'NXDOMAIN' };
+    }
     for (const server of this.servers) {
-      const message = this.query(name, type);
       let raw: RawPacket | undefined;
       try {
         this.sent.push({ name, type, transport: 'udp' });

@@ -12,8 +12,13 @@ const { Packet } = dns2;
  * dns2 joins a TXT record's character-strings into one; SPF and DKIM linting needs them apart
  * (RFC 7208 §3.3), so the decoder also keeps the list. The joined `data` is unchanged.
  */
-type TxtDecode = (this: Record<string, unknown>, reader: { read(bits: number): number }, length: number) => unknown;
-const txt = (Packet.Resource as unknown as Record<string, { decode: TxtDecode; keepsStrings?: boolean }>).TXT!;
+type TxtDecode = (
+  this: Record<string, unknown>,
+  reader: { read(bits: number): number },
+  length: number,
+) => unknown;
+const txt = (Packet.Resource as unknown as Record<string, { decode: TxtDecode; keepsStrings?: boolean }>)
+  .TXT!;
 if (!txt.keepsStrings) {
   txt.decode = function decode(reader, length) {
     const strings: string[] = [];
@@ -52,10 +57,16 @@ const MAX_TCP_MESSAGE = 65_535;
 function normalise(buf: Buffer): RawPacket {
   const p = Packet.parse(buf);
   return {
-    header: { id: p.header.id, rcode: p.header.rcode, tc: p.header.tc, ad: (p.header as unknown as { ad: number }).ad },
+    header: {
+      id: p.header.id,
+      rcode: p.header.rcode,
+      tc: p.header.tc,
+      ad: (p.header as unknown as { ad: number }).ad,
+    },
     answers: (p.answers as unknown as Record<string, unknown>[]).map((a) => {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(a)) out[k === 'data' && Buffer.isBuffer(v) ? 'dataHex' : k] = Buffer.isBuffer(v) ? v.toString('hex') : v;
+      for (const [k, v] of Object.entries(a))
+        out[k === 'data' && Buffer.isBuffer(v) ? 'dataHex' : k] = Buffer.isBuffer(v) ? v.toString('hex') : v;
       return out as RawPacket['answers'][number];
     }),
   };
