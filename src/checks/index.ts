@@ -24,13 +24,60 @@ import tlsImplicit from './tls/implicit.js';
 import tlsProtocols from './tls/protocols.js';
 import tlsRequired from './tls/required.js';
 import tlsStarttls from './tls/starttls.js';
+import dkimKey from './dkim/key.js';
+import dkimSelector from './dkim/selector.js';
+import dkimTesting from './dkim/testing.js';
+import dmarcPct from './dmarc/pct.js';
+import dmarcPolicy from './dmarc/policy.js';
+import dmarcRecord from './dmarc/record.js';
+import dmarcRua from './dmarc/rua.js';
+import dnsFcrdns from './dns/fcrdns.js';
+import dnsIpv6 from './dns/ipv6.js';
+import dnsMx from './dns/mx.js';
+import dnsPtr from './dns/ptr.js';
+import dnsblListed from './dnsbl/listed.js';
+import mtaStsPolicy from './mta_sts/policy.js';
+import smtpHeloName from './smtp/helo_name.js';
+import spfAll from './spf/all.js';
+import spfAuthorizes from './spf/authorizes.js';
+import spfLookups from './spf/lookups.js';
+import spfPtr from './spf/ptr.js';
+import spfRecord from './spf/record.js';
+import spfVoidLookups from './spf/void_lookups.js';
+import tlsDane from './tls/dane.js';
+import tlsRptRecord from './tls_rpt/record.js';
 
-/** Report order: the dialogue first, then TLS, then AUTH — the order an administrator fixes things. */
+/**
+ * Report order: a domain's DNS first (MX, reverse DNS, SPF, DKIM, DMARC, MTA-STS/TLS-RPT, DANE,
+ * DNSBL), then per endpoint the dialogue, TLS and AUTH — the order an administrator fixes things.
+ */
 export const REGISTRY: readonly AnyCheck[] = [
+  dnsMx,
+  dnsPtr,
+  dnsFcrdns,
+  dnsIpv6,
+  spfRecord,
+  spfLookups,
+  spfVoidLookups,
+  spfAll,
+  spfPtr,
+  spfAuthorizes,
+  dkimSelector,
+  dkimKey,
+  dkimTesting,
+  dmarcRecord,
+  dmarcPolicy,
+  dmarcPct,
+  dmarcRua,
+  mtaStsPolicy,
+  tlsRptRecord,
+  tlsDane,
+  dnsblListed,
   smtpConnect,
   smtpGreeting,
   smtpGreetingDelay,
   smtpEhlo,
+  smtpHeloName,
   smtpMta,
   smtpVrfy,
   smtpExpn,

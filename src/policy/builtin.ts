@@ -55,6 +55,30 @@ const campusBaseline: Policy = {
     'auth.submission': fail,
     'auth.mechanisms': warn,
     'auth.login': fail,
+    // Mail DNS: PTR and FCrDNS for sending hosts, SPF and DMARC present, DKIM present.
+    'dns.mx': fail,
+    'dns.ptr': fail,
+    'dns.fcrdns': fail,
+    'dns.ipv6': info,
+    'smtp.helo_name': warn,
+    'spf.record': fail,
+    'spf.lookups': fail,
+    'spf.void_lookups': warn,
+    'spf.all': fail, // ~all comes out as warn from the check itself
+    'spf.ptr': warn,
+    'spf.authorizes': fail,
+    'dkim.selector': fail,
+    'dkim.key': fail, // 1024-bit keys come out as warn from the check itself
+    'dkim.testing': warn,
+    'dmarc.record': fail,
+    'dmarc.policy': { severity: 'warn', params: { allowed: ['quarantine', 'reject'] } },
+    'dmarc.pct': warn,
+    'dmarc.rua': warn,
+    // Transport security beyond opportunistic STARTTLS is reported, not required, on the baseline.
+    'mta_sts.policy': info,
+    'tls_rpt.record': info,
+    'tls.dane': { severity: 'info', params: { required: false } },
+    'dnsbl.listed': fail,
   },
 };
 
@@ -71,6 +95,13 @@ const campusStrict: Policy = {
     'tls.cert_chain': fail,
     'tls.cert_hostname': fail,
     'auth.mechanisms': fail,
+    'smtp.helo_name': fail,
+    'dmarc.policy': { severity: 'fail', params: { allowed: ['reject'] } },
+    'dmarc.rua': fail,
+    // SPEC: DANE or MTA-STS. Each is a warning on its own; the report shows which one is deployed.
+    'mta_sts.policy': warn,
+    'tls_rpt.record': warn,
+    'tls.dane': { severity: 'warn', params: { required: false } },
   },
 };
 
