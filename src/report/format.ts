@@ -68,7 +68,11 @@ export const MTA_DISPLAY: Readonly<Record<MtaName, string>> = {
   opensmtpd: 'OpenSMTPD',
 };
 
-/** Check areas (the first part of a check id) in the order of the specification, with headings. */
+/**
+ * Heading groups of checks in the order of the specification, with their headings. A group is a
+ * check area (the first part of a check id), except where {@link checkGroup} puts two areas under
+ * one heading: TLS-RPT with MTA-STS, and a domain-level `tls.dane` under DANE.
+ */
 export const AREA_TITLES: ReadonlyArray<readonly [area: string, title: string]> = [
   ['smtp', 'SMTP dialogue'],
   ['tls', 'TLS'],
@@ -79,10 +83,13 @@ export const AREA_TITLES: ReadonlyArray<readonly [area: string, title: string]> 
   ['spf', 'SPF'],
   ['dkim', 'DKIM'],
   ['dmarc', 'DMARC'],
-  ['mta_sts', 'MTA-STS'],
-  ['tls_rpt', 'TLS-RPT'],
+  ['mta_sts', 'MTA-STS / TLS-RPT'],
+  ['dane', 'DANE'],
   ['dnsbl', 'DNSBL'],
 ];
+
+/** Areas shown under another area's heading: both are about how senders reach the MX over TLS. */
+const SHARED_HEADING: Readonly<Record<string, string>> = { tls_rpt: 'mta_sts' };
 
 /** The area of a check id: "tls.cert_expiry" -> "tls". */
 export function checkArea(id: string): string {
@@ -90,14 +97,27 @@ export function checkArea(id: string): string {
   return dot > 0 ? id.slice(0, dot) : id;
 }
 
-/** The heading for an area; unknown areas are shown as they are. */
-export function areaTitle(area: string): string {
-  return AREA_TITLES.find(([a]) => a === area)?.[1] ?? area;
+/**
+ * The heading group of a result. `tls.dane` judged for a whole domain (no endpoint) is about the
+ * TLSA records of the MX set, so it goes with the DNS checks under DANE; on an endpoint it stays
+ * with the other TLS checks of that endpoint.
+ */
+export function checkGroup(r: { id: string; endpoint?: string }): string {
+  if (r.id === 'tls.dane' && r.endpoint === undefined) return 'dane';
+  const area = checkArea(r.id);
+  return SHARED_HEADING[area] ?? area;
 }
 
-/** Sort key of an area: specification order, unknown areas last. */
+/** The heading for an area or group; unknown areas are shown as they are. */
+export function areaTitle(area: string): string {
+  const group = SHARED_HEADING[area] ?? area;
+  return AREA_TITLES.find(([a]) => a === group)?.[1] ?? area;
+}
+
+/** Sort key of an area or group: specification order, unknown areas last. */
 export function areaRank(area: string): number {
-  const i = AREA_TITLES.findIndex(([a]) => a === area);
+  const group = SHARED_HEADING[area] ?? area;
+  const i = AREA_TITLES.findIndex(([a]) => a === group);
   return i === -1 ? AREA_TITLES.length : i;
 }
 

@@ -3,16 +3,19 @@
  *
  * The document is the report model as it is, so other tools can use everything we saw; the only
  * change is that SMTP transcripts are left out unless asked for (`--transcript`), because they are
- * long and mostly repeat the facts. Certificate PEMs are kept: DANE/TLSA matching needs them.
+ * long and mostly repeat the facts (on host targets and on the MX hosts of domain targets alike).
+ * Certificate PEMs are kept: DANE/TLSA matching needs them.
  */
-import type { EndpointFacts } from '../model/artifacts.js';
+import type { EndpointFacts, HostFacts } from '../model/artifacts.js';
 import type { RenderOptions, Report, TargetReport } from '../model/results.js';
+import { isDomainFacts } from '../model/results.js';
 
 /**
  * Version of the JSON document's shape (semver). The major version is pinned by the schema
  * (`^1\.`); add optional fields in a minor version, anything else needs a new major and schema.
+ * 1.1.0 added domain targets (`facts.domain`, `facts.mxHosts`) and `reverse` on host facts.
  */
-export const SCHEMA_VERSION = '1.0.0';
+export const SCHEMA_VERSION = '1.1.0';
 
 /** The identifier (`$id`) of the JSON Schema shipped in schema/report.schema.json. */
 export const SCHEMA_ID = 'https://mailcheck.dev/schema/report-1.json';
@@ -29,10 +32,17 @@ function withoutTranscripts(report: Report): Report {
 }
 
 function targetWithoutTranscripts(target: TargetReport): TargetReport {
-  const endpoints = target.facts.endpoints.map((ep) => {
+  const facts = target.facts;
+  if (isDomainFacts(facts))
+    return { ...target, facts: { ...facts, mxHosts: facts.mxHosts.map(hostWithoutTranscripts) } };
+  return { ...target, facts: hostWithoutTranscripts(facts) };
+}
+
+function hostWithoutTranscripts(host: HostFacts): HostFacts {
+  const endpoints = host.endpoints.map((ep) => {
     const { transcript: _omitted, ...rest } = ep;
     // The model declares `transcript` required; in JSON it is optional (see the schema).
     return rest as EndpointFacts;
   });
-  return { ...target, facts: { ...target.facts, endpoints } };
+  return { ...host, endpoints };
 }

@@ -1,17 +1,20 @@
 /**
  * The table reporter: what an administrator reads while fixing a host.
  *
- * Per target a header (name, addresses, state), per endpoint a few lines of facts (greeting, TLS,
- * certificate, AUTH) and its checks grouped by area, each failure with its evidence and a one-line
- * fix; last, the counts and the policy. Every status is a symbol plus a word, so the output reads
+ * Per target a header (name, state, addresses with their reverse DNS), per endpoint a few lines of
+ * facts (greeting, TLS, certificate, AUTH) and its checks grouped by area, each failure with its
+ * evidence and a one-line fix; last, the counts and the policy. A domain target shows the DNS facts
+ * of the domain in its header and its domain-level checks, then each MX host's port-25 probe as a
+ * host target would show it. Every status is a symbol plus a word, so the output reads
  * the same without colour, and with colour off it contains no escape sequence at all. Everything a
  * server sent passes through `sanitize` first: a banner must not be able to drive the terminal.
  */
 import { Chalk } from 'chalk';
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { EndpointFacts, TlsHandshakeFacts } from '../model/artifacts.js';
-import { STATUSES } from '../model/results.js';
+import type { EndpointFacts, HostFacts, TlsHandshakeFacts } from '../model/artifacts.js';
+import type { AddressFacts, DomainFacts } from '../model/dns-artifacts.js';
+import { STATUSES, isDomainFacts } from '../model/results.js';
 import type {
   CheckResult,
   RenderOptions,
@@ -20,11 +23,13 @@ import type {
   StatusCounts,
   TargetReport,
 } from '../model/results.js';
+import { domainFactFields, reverseSummary } from './dns-summary.js';
 import {
   MTA_DISPLAY,
+  STATUS_SYMBOL,
   areaRank,
   areaTitle,
-  checkArea,
+  checkGroup,
   endpointKey,
   endpointLabel,
   formatDuration,
@@ -110,29 +115,107 @@ function renderTarget(t: TargetReport, ctx: Ctx): string[] {
         ? `${c.yellow('partial scan')} in ${formatDuration(t.durationMs)}`
         : `scanned in ${formatDuration(t.durationMs)}`;
   const out = [`${c.bold(targetTitle(t))} — ${state}`];
-  const field = (name: string, value: string) => `  ${name.padEnd(10)} ${value}`;
-  const addresses = t.facts.addresses.map((a) => sanitize(a.address));
-  if (showAll && addresses.length > 0) out.push(field('addresses', addresses.join(', ')));
-  if (showAll && t.roles.length > 0) out.push(field('roles', t.roles.map(sanitize).join(', ')));
-  if (t.error) out.push(field('error', c.red(sanitize(`${t.error.code}: ${t.error.message}`))));
+  const facts = t.facts;
+  if (showAll && isDomainFacts(facts)) out.push(...domainFactLines(facts.domain, ctx));
+  if (showAll && !isDomainFacts(facts)) out.push(...addressLines(facts, facts.reverse, ctx));
+  if (showAll && t.roles.length > 0) out.push(targetField('roles', t.roles.map(sanitize).join(', ')));
+  if (t.error) out.push(targetField('error', c.red(sanitize(`${t.error.code}: ${t.error.message}`))));
   if (t.state === 'unreachable') return out;
 
-  // Checks by endpoint; target-level checks, and any naming an endpoint we have no facts for, go first.
-  const known = new Set(t.facts.endpoints.map((ep) => endpointKey(ep.address, ep.port)));
+  const hosts = isDomainFacts(facts) ? facts.mxHosts : [facts];
+  // Target-level checks, and any naming an endpoint we have no facts for, go first.
+  const known = new Set(hosts.flatMap((h) => h.endpoints.map((ep) => endpointKey(ep.address, ep.port))));
   const general = t.checks.filter((r) => r.endpoint === undefined || !known.has(r.endpoint));
   const generalShown = showAll ? general : general.filter(isProblem);
   if (generalShown.length > 0) {
     out.push('', `  ${c.bold(t.kind === 'domain' ? 'Domain' : 'Host')}`);
     out.push(...checkLines(generalShown, 4, ctx, showAll));
   }
-  for (const ep of t.facts.endpoints) {
+  if (!isDomainFacts(facts)) {
+    out.push(...endpointSections(facts, t, ctx, new Set()));
+    return out;
+  }
+
+  // Each MX host as a host target renders, under a title naming the domain and the MX.
+  const shown = new Set<string>();
+  const reverse = facts.domain.addresses;
+  for (const host of facts.mxHosts) {
+    const sections = endpointSections(host, t, ctx, shown);
+    if (!showAll && sections.length === 0 && !host.resolution?.failure) continue;
+    const priority = facts.domain.mx?.hosts.find((h) => h.name === host.host)?.priority;
+    const mxName = host.displayName && host.displayName !== host.host ? host.displayName : host.host;
+    const title = `${targetTitle(t)} › MX${priority === undefined ? '' : ` ${priority}`} ${sanitize(mxName)}`;
+    out.push('', c.bold(title));
+    if (showAll) out.push(...addressLines(host, host.reverse ?? reverse, ctx));
+    const failure = host.resolution?.failure;
+    if (failure) out.push(targetField('error', c.red(sanitize(`${failure.code}: ${failure.message}`))));
+    out.push(...sections);
+  }
+  return out;
+}
+
+/** A field of a target's header: "  name       value". */
+function targetField(name: string, value: string): string {
+  return `  ${name.padEnd(10)} ${value}`;
+}
+
+/** Continuation lines of a multi-line header field line up under its first value. */
+const FIELD_INDENT = ' '.repeat(13);
+
+/**
+ * The addresses of a host, each with its PTR name and forward confirmation when the reverse DNS
+ * was looked up: "127.0.0.1 → mail.example.edu ✔ FCrDNS". Packed into lines of at most the table
+ * width, breaking between addresses.
+ */
+function addressLines(host: HostFacts, reverse: readonly AddressFacts[] | undefined, ctx: Ctx): string[] {
+  const { c } = ctx;
+  if (host.addresses.length === 0) return [];
+  const items = host.addresses.map((a) => {
+    const r = reverseSummary(a.address, reverse);
+    const plain = sanitize(r.text);
+    if (!r.mark) return { plain, styled: plain };
+    const mark = `${STATUS_SYMBOL[r.mark.status]} ${sanitize(r.mark.label)}`;
+    return { plain: `${plain} ${mark}`, styled: `${plain} ${colorStatus(c, r.mark.status, mark)}` };
+  });
+  const lines: string[] = [];
+  let line = '';
+  let width = 0;
+  for (const item of items) {
+    const w = textWidth(item.plain);
+    if (line && FIELD_INDENT.length + width + 2 + w > TABLE_WIDTH) {
+      lines.push(`${line},`);
+      line = '';
+      width = 0;
+    }
+    line += line ? `, ${item.styled}` : item.styled;
+    width += (width > 0 ? 2 : 0) + w;
+  }
+  lines.push(line);
+  return lines.map((l, i) => (i === 0 ? targetField('addresses', l) : `${FIELD_INDENT}${l}`));
+}
+
+/** The compact DNS facts of a domain target: MX, SPF, DMARC, DKIM, MTA-STS, TLS-RPT, TLSA. */
+function domainFactLines(d: DomainFacts, ctx: Ctx): string[] {
+  const { opts } = ctx;
+  const width = TABLE_WIDTH - FIELD_INDENT.length;
+  const fit = (text: string) => (opts.verbose ? sanitize(text) : truncate(sanitize(text), width));
+  return domainFactFields(d, opts.verbose).flatMap(([label, [first = '', ...rest]]) => [
+    targetField(label, fit(first)),
+    ...rest.map((l) => `${FIELD_INDENT}${fit(l)}`),
+  ]);
+}
+
+/**
+ * The sections of a host's endpoints, each with its checks. A check belongs to the first section
+ * with its endpoint (`shown` remembers them across MX hosts that share an address).
+ */
+function endpointSections(host: HostFacts, t: TargetReport, ctx: Ctx, shown: Set<string>): string[] {
+  const out: string[] = [];
+  for (const ep of host.endpoints) {
     const key = endpointKey(ep.address, ep.port);
-    const lines = renderEndpoint(
-      ep,
-      t.checks.filter((r) => r.endpoint === key),
-      t,
-      ctx,
-    );
+    const checks = shown.has(key) ? [] : t.checks.filter((r) => r.endpoint === key);
+    shown.add(key);
+    const lines = renderEndpoint(ep, checks, t, ctx);
     if (lines.length > 0) out.push('', ...lines);
   }
   return out;
@@ -265,11 +348,11 @@ function transcriptLines(ep: EndpointFacts, ctx: Ctx): string[] {
 
 /** Check rows grouped by area (with headings when `headings`), in the order the runner gave. */
 function checkLines(checks: CheckResult[], indent: number, ctx: Ctx, headings: boolean): string[] {
-  const areas = [...new Set(checks.map((r) => checkArea(r.id)))].sort((a, b) => areaRank(a) - areaRank(b));
+  const areas = [...new Set(checks.map(checkGroup))].sort((a, b) => areaRank(a) - areaRank(b));
   const out: string[] = [];
   for (const area of areas) {
     if (headings) out.push(`${' '.repeat(indent)}${ctx.c.bold(sanitize(areaTitle(area)))}`);
-    for (const r of checks.filter((x) => checkArea(x.id) === area)) {
+    for (const r of checks.filter((x) => checkGroup(x) === area)) {
       out.push(...checkRow(r, headings ? indent + 2 : indent, ctx));
     }
   }

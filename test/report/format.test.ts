@@ -5,6 +5,7 @@ import {
   areaRank,
   areaTitle,
   checkArea,
+  checkGroup,
   endpointKey,
   endpointLabel,
   formatDuration,
@@ -55,11 +56,29 @@ describe('report format helpers', () => {
     expect(checkArea('tls.cert_expiry')).toBe('tls');
     expect(checkArea('mta_sts.policy')).toBe('mta_sts');
     expect(areaTitle('smtp')).toBe('SMTP dialogue');
-    expect(areaTitle('mta_sts')).toBe('MTA-STS');
+    expect(areaTitle('mta_sts')).toBe('MTA-STS / TLS-RPT');
+    expect(areaTitle('tls_rpt')).toBe('MTA-STS / TLS-RPT');
+    expect(areaTitle('dane')).toBe('DANE');
     expect(areaTitle('future')).toBe('future');
     expect(areaRank('smtp')).toBeLessThan(areaRank('tls'));
     expect(areaRank('tls')).toBeLessThan(areaRank('auth'));
     expect(areaRank('dnsbl')).toBeLessThan(areaRank('future'));
+  });
+
+  it('orders the domain groups DNS, SPF, DKIM, DMARC, MTA-STS / TLS-RPT, DANE, DNSBL', () => {
+    const groups = ['dns', 'spf', 'dkim', 'dmarc', 'mta_sts', 'dane', 'dnsbl'];
+    expect([...groups].reverse().sort((a, b) => areaRank(a) - areaRank(b))).toEqual(groups);
+    expect(areaRank('tls_rpt')).toBe(areaRank('mta_sts'));
+    expect(areaRank('data')).toBeLessThan(areaRank('dns'));
+  });
+
+  it('groups TLS-RPT with MTA-STS, and a domain-level tls.dane under DANE but an endpoint one under TLS', () => {
+    expect(checkGroup({ id: 'tls_rpt.record' })).toBe('mta_sts');
+    expect(checkGroup({ id: 'mta_sts.policy' })).toBe('mta_sts');
+    expect(checkGroup({ id: 'tls.dane' })).toBe('dane');
+    expect(checkGroup({ id: 'tls.dane', endpoint: '192.0.2.25:25' })).toBe('tls');
+    expect(checkGroup({ id: 'tls.cert_expiry' })).toBe('tls');
+    expect(checkGroup({ id: 'spf.lookups' })).toBe('spf');
   });
 
   it('makes control characters and bidi overrides visible', () => {

@@ -1,7 +1,8 @@
 /**
- * Golden reports protect the output contract: a hand-built sample Report (two host targets, one
- * with three endpoints mixing every status, one an unreachable IDN name) is rendered in each format
- * and compared byte for byte with files in the repository.
+ * Golden reports protect the output contract: a hand-built sample Report (a host target with three
+ * endpoints mixing every status; a domain target with its DNS facts, an SPF include, DKIM, DMARC,
+ * MTA-STS, TLS-RPT, TLSA and two MX probes, one refused; an unreachable IDN host) is rendered in
+ * each format and compared byte for byte with files in the repository.
  *
  * After an intended change, regenerate and review the diff:
  *   UPDATE_GOLDEN=1 npx vitest run test/report/golden.test.ts && git diff test/fixtures/reports

@@ -4,8 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Report, RenderOptions, Status } from '../../src/model/results.js';
-import { STATUSES } from '../../src/model/results.js';
+import type { EndpointFacts, HostFacts } from '../../src/model/artifacts.js';
+import type { AddressFacts } from '../../src/model/dns-artifacts.js';
+import type {
+  DomainReportFacts,
+  Report,
+  RenderOptions,
+  Status,
+  TargetReport,
+} from '../../src/model/results.js';
+import { STATUSES, isDomainFacts } from '../../src/model/results.js';
 import { SCHEMA_ID, SCHEMA_VERSION, renderJson } from '../../src/report/json.js';
 import { reportSchema, schemaErrors as errorsOf } from '../helpers/schema.js';
 
@@ -14,6 +22,26 @@ const PLAIN: RenderOptions = { color: false, transcript: false, verbose: false, 
 
 function loadSample(): Report {
   return JSON.parse(readFileSync(SAMPLE, 'utf8')) as Report;
+}
+
+/** Every host's facts in a report: host targets and the MX hosts of domain targets. */
+function hosts(doc: Report): HostFacts[] {
+  return doc.targets.flatMap((t) => (isDomainFacts(t.facts) ? t.facts.mxHosts : [t.facts]));
+}
+
+function endpoints(doc: Report): EndpointFacts[] {
+  return hosts(doc).flatMap((h) => h.endpoints);
+}
+
+function hostFacts(t: TargetReport): HostFacts {
+  if (isDomainFacts(t.facts)) throw new Error(`${t.name} is a domain target`);
+  return t.facts;
+}
+
+function domainTarget(doc: Report): TargetReport & { facts: DomainReportFacts } {
+  const t = doc.targets.find((x) => x.kind === 'domain');
+  if (!t || !isDomainFacts(t.facts)) throw new Error('the sample has no domain target');
+  return t as TargetReport & { facts: DomainReportFacts };
 }
 
 let schema: Record<string, unknown>;
@@ -26,7 +54,7 @@ describe('renderJson', () => {
   it('writes pretty JSON with a final newline that parses back to the report', () => {
     const text = renderJson(loadSample(), { ...PLAIN, transcript: true });
     expect(text.endsWith('}\n')).toBe(true);
-    expect(text).toContain('\n  "schemaVersion": "1.0.0",\n');
+    expect(text).toContain(`\n  "schemaVersion": "${SCHEMA_VERSION}",\n`);
     expect(JSON.parse(text)).toEqual(loadSample());
   });
 
@@ -38,8 +66,9 @@ describe('renderJson', () => {
 
   it('leaves transcripts out unless asked for, keeping everything else', () => {
     const report = loadSample();
-    const endpoints = (doc: Report) => doc.targets.flatMap((t) => t.facts.endpoints);
     expect(endpoints(report).some((ep) => ep.transcript.length > 0)).toBe(true);
+    // The MX hosts of a domain target have transcripts too, and lose them the same way.
+    expect(domainTarget(report).facts.mxHosts.flatMap((h) => h.endpoints).length).toBeGreaterThan(0);
 
     const without = JSON.parse(renderJson(report, PLAIN)) as Report;
     for (const ep of endpoints(without)) expect(Object.keys(ep)).not.toContain('transcript');
@@ -60,9 +89,7 @@ describe('renderJson', () => {
 
   it('keeps certificate PEMs (DANE matching needs them)', () => {
     const doc = JSON.parse(renderJson(loadSample(), PLAIN)) as Report;
-    const pems = doc.targets.flatMap((t) =>
-      t.facts.endpoints.flatMap((ep) => ep.tls?.handshake?.chain.map((c) => c.pem) ?? []),
-    );
+    const pems = endpoints(doc).flatMap((ep) => ep.tls?.handshake?.chain.map((c) => c.pem) ?? []);
     expect(pems.length).toBeGreaterThan(0);
     for (const pem of pems)
       expect(pem).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);
@@ -86,6 +113,26 @@ describe('the sample report fixture', () => {
       Object.fromEntries(STATUSES.map((s) => [s, statuses.filter((x) => x === s).length]));
     for (const t of report.targets) expect(t.summary).toEqual(count(t.checks.map((c) => c.status)));
     expect(report.summary).toEqual(count(report.targets.flatMap((t) => t.checks.map((c) => c.status))));
+  });
+
+  it('has a domain target with an SPF include, DKIM, DMARC, MTA-STS, TLSA, reverse DNS and MX probes', () => {
+    const { facts, checks } = domainTarget(loadSample());
+    const d = facts.domain;
+    expect(d.mx?.hosts.map((h) => h.name)).toEqual(['mail.lab.example', 'mx2.lab.example']);
+    expect(d.spf?.tree?.children.map((c) => c.via)).toEqual(['include:_spf.lab.example']);
+    expect(d.dkim?.some((s) => s.lookup.status === 'ok')).toBe(true);
+    expect(d.dmarc?.records).toHaveLength(1);
+    expect(d.mtaSts?.policy?.mode).toBe('enforce');
+    expect(Object.values(d.tlsa ?? {}).some((l) => l.records.length > 0 && l.authenticated)).toBe(true);
+    expect(d.addresses?.length).toBeGreaterThan(0);
+    expect(facts.mxHosts.map((h) => h.host)).toEqual(['mail.lab.example', 'mx2.lab.example']);
+    // Domain checks are target-level; the MX probes' checks name their endpoint.
+    const targetLevel = checks.filter((c) => c.endpoint === undefined).map((c) => c.id.split('.')[0]);
+    expect(new Set(targetLevel)).toEqual(
+      new Set(['dns', 'spf', 'dkim', 'dmarc', 'mta_sts', 'tls_rpt', 'tls', 'dnsbl']),
+    );
+    const probed = new Set(facts.mxHosts.flatMap((h) => h.endpoints.map((e) => `${e.address}:${e.port}`)));
+    for (const c of checks.filter((x) => x.endpoint !== undefined)) expect(probed).toContain(c.endpoint);
   });
 
   it('uses every status, and names an unreachable IDN target', () => {
@@ -112,11 +159,11 @@ describe('schema/report.schema.json', () => {
   const mutations: [string, (r: Report) => void][] = [
     [
       'an unknown property on an endpoint',
-      (r) => Object.assign(r.targets[0].facts.endpoints[0], { relay: [] }),
+      (r) => Object.assign(hostFacts(r.targets[0]).endpoints[0], { relay: [] }),
     ],
     [
       'an unknown property on a certificate',
-      (r) => Object.assign(r.targets[0].facts.endpoints[0].tls!.handshake!.chain[0], { der: '' }),
+      (r) => Object.assign(hostFacts(r.targets[0]).endpoints[0].tls!.handshake!.chain[0], { der: '' }),
     ],
     ['an unknown top-level property', (r) => Object.assign(r, { extra: 1 })],
     ['an unknown status', (r) => Object.assign(r.targets[0].checks[0], { status: 'ok' })],
@@ -134,19 +181,88 @@ describe('schema/report.schema.json', () => {
     ],
     [
       'an unknown probe error code',
-      (r) => Object.assign(r.targets[0].facts.endpoints[2].connect.failure!, { code: 'EFOO' }),
+      (r) => Object.assign(hostFacts(r.targets[0]).endpoints[2].connect.failure!, { code: 'EFOO' }),
     ],
     ['a summary missing a status', (r) => delete (r.summary as Partial<Report['summary']>).skip],
     ['a start time that is not a date-time', (r) => Object.assign(r, { startedAt: 'yesterday' })],
     [
       'a capability that is not a boolean',
-      (r) => Object.assign(r.targets[0].facts.endpoints[0].ehlo!.capabilities, { pipelining: 'yes' }),
+      (r) => Object.assign(hostFacts(r.targets[0]).endpoints[0].ehlo!.capabilities, { pipelining: 'yes' }),
+    ],
+    ['domain facts on a host target', (r) => Object.assign(r.targets[0], { facts: domainTarget(r).facts })],
+    [
+      'host facts on a domain target',
+      (r) => Object.assign(domainTarget(r), { facts: domainTarget(r).facts.mxHosts[0] }),
+    ],
+    [
+      'a domain target without mxHosts',
+      (r) => delete (domainTarget(r).facts as Partial<DomainReportFacts>).mxHosts,
+    ],
+    ['an unknown property on domain facts', (r) => Object.assign(domainTarget(r).facts.domain, { bimi: {} })],
+    [
+      'an unknown DNS status',
+      (r) => Object.assign(domainTarget(r).facts.domain.dmarc!, { status: 'NOERROR' }),
+    ],
+    [
+      'an unknown property deep in the SPF tree',
+      (r) => Object.assign(domainTarget(r).facts.domain.spf!.tree!.children[0]!, { qualifier: '-' }),
+    ],
+    [
+      'an SPF child without its own children list',
+      (r) => delete (domainTarget(r).facts.domain.spf!.tree!.children[0] as { children?: unknown }).children,
+    ],
+    [
+      'an MX record without a priority',
+      (r) =>
+        Object.assign(domainTarget(r).facts.domain.mx!.lookup, { records: [{ exchange: 'mx.example' }] }),
+    ],
+    [
+      'TLSA data that is not lower-case hex',
+      (r) =>
+        Object.assign(domainTarget(r).facts.domain.tlsa!['mail.lab.example']!.records[0]!, { data: 'AB:CD' }),
+    ],
+    [
+      'a TXT record that is not joined into one string',
+      (r) => Object.assign(domainTarget(r).facts.domain.tlsRpt!, { records: [['v=TLSRPTv1;', 'rua=x']] }),
+    ],
+    [
+      'a DNSBL answer with an unknown property',
+      (r) =>
+        Object.assign(domainTarget(r).facts.domain.addresses![0]!.dnsbl!['dnsbl.lab.example']!, {
+          listed: true,
+        }),
+    ],
+    [
+      'a reverse entry without its PTR lookup',
+      (r) => delete (hostFacts(r.targets[0]).reverse![0] as Partial<AddressFacts>).ptr,
+    ],
+    [
+      'an MTA-STS policy without its mx list',
+      (r) => delete (domainTarget(r).facts.domain.mtaSts!.policy as { mx?: string[] }).mx,
     ],
   ];
   it.each(mutations)('rejects %s', (_name, mutate) => {
     const doc = loadSample();
     mutate(doc);
     expect(errorsOf(doc)).not.toEqual([]);
+  });
+
+  it('accepts a domain scanned with --dns-only, and domain facts with only what the selected checks needed', () => {
+    const doc = loadSample();
+    const t = domainTarget(doc);
+    t.facts.mxHosts = [];
+    t.checks = t.checks.filter((c) => c.endpoint === undefined);
+    expect(errorsOf(doc)).toEqual([]);
+    t.facts.domain = { domain: 'lab.example', displayName: 'lab.example' };
+    expect(errorsOf(doc)).toEqual([]);
+  });
+
+  it('still accepts a 1.0.0 document: host targets without reverse DNS', () => {
+    const doc = loadSample();
+    doc.schemaVersion = '1.0.0';
+    doc.targets = doc.targets.filter((t) => t.kind === 'host');
+    for (const t of doc.targets) delete hostFacts(t).reverse;
+    expect(errorsOf(doc)).toEqual([]);
   });
 
   it('accepts free-form check data and options, and an IPv6 endpoint in brackets', () => {

@@ -27,7 +27,28 @@ import type {
   TranscriptEntry,
   WeakCipherProbe,
 } from '../../src/model/artifacts.js';
-import type { CheckResult, MtaName, Remediation, Report, TargetReport } from '../../src/model/results.js';
+import type {
+  AddressFacts,
+  DkimSelectorFacts,
+  DnsLookup,
+  DnsStatus,
+  DomainFacts,
+  MtaStsFacts,
+  MxFacts,
+  MxHostFacts,
+  MxRecord,
+  SpfFacts,
+  SpfNode,
+  TlsaRecord,
+} from '../../src/model/dns-artifacts.js';
+import type {
+  CheckResult,
+  DomainReportFacts,
+  MtaName,
+  Remediation,
+  Report,
+  TargetReport,
+} from '../../src/model/results.js';
 import { STATUSES } from '../../src/model/results.js';
 
 type Shape<T> = { [K in keyof T]-?: Pick<T, K> extends Required<Pick<T, K>> ? 'required' : 'optional' };
@@ -41,6 +62,7 @@ interface JsonSchema {
   required?: string[];
   items?: JsonSchema;
   oneOf?: JsonSchema[];
+  additionalProperties?: boolean | JsonSchema;
   [k: string]: unknown;
 }
 
@@ -48,13 +70,19 @@ const schema = JSON.parse(
   readFileSync(new URL('../../schema/report.schema.json', import.meta.url), 'utf8'),
 ) as JsonSchema & { $defs: Record<string, JsonSchema> };
 
-/** Follows a JSON pointer such as "#/$defs/EndpointFacts/properties/ehlo", resolving $refs on the way. */
-function at(pointer: string): JsonSchema {
+/** The node at a JSON pointer such as "#/$defs/EndpointFacts/properties/ehlo", as written. */
+function raw(pointer: string): JsonSchema {
   let node: JsonSchema = schema;
   for (const part of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
     node = node[part] as JsonSchema;
     if (node === undefined) throw new Error(`no ${part} in ${pointer}`);
   }
+  return node;
+}
+
+/** The node at a JSON pointer, following its $ref. */
+function at(pointer: string): JsonSchema {
+  const node = raw(pointer);
   return node.$ref ? at(node.$ref) : node;
 }
 
@@ -119,6 +147,7 @@ const host: Shape<HostFacts> = {
   addresses: 'required',
   resolution: 'optional',
   endpoints: 'required',
+  reverse: 'optional',
 };
 const endpoint: Shape<EndpointFacts> = {
   host: 'required',
@@ -272,6 +301,97 @@ const tool: Shape<Report['tool']> = { name: 'required', version: 'required' };
 const policy: Shape<Report['policy']> = { name: 'required', source: 'required' };
 const mta: Shape<NonNullable<Remediation['mta']>> = { name: 'required', text: 'required' };
 
+// Domain targets (schema 1.1).
+const domainReport: Shape<DomainReportFacts> = { domain: 'required', mxHosts: 'required' };
+const domain: Shape<DomainFacts> = {
+  domain: 'required',
+  displayName: 'required',
+  mx: 'optional',
+  spf: 'optional',
+  dmarc: 'optional',
+  dkim: 'optional',
+  mtaSts: 'optional',
+  tlsRpt: 'optional',
+  tlsa: 'optional',
+  addresses: 'optional',
+  dnsQueries: 'optional',
+};
+const dnsQueries: Shape<NonNullable<DomainFacts['dnsQueries']>> = { asked: 'required', distinct: 'required' };
+// DnsLookup<T> is generic; the schema spells it out once per record type, all with this shape.
+const lookupShape = <T>(): Shape<DnsLookup<T>> => ({
+  name: 'required',
+  type: 'required',
+  status: 'required',
+  records: 'required',
+  authenticated: 'optional',
+  cname: 'optional',
+});
+const mxRecord: Shape<MxRecord> = { priority: 'required', exchange: 'required' };
+const tlsaRecord: Shape<TlsaRecord> = {
+  usage: 'required',
+  selector: 'required',
+  matchingType: 'required',
+  data: 'required',
+};
+const mxFacts: Shape<MxFacts> = { lookup: 'required', nullMx: 'required', hosts: 'required' };
+const mxHost: Shape<MxHostFacts> = {
+  name: 'required',
+  priority: 'required',
+  ipLiteral: 'required',
+  cname: 'optional',
+  a: 'required',
+  aaaa: 'required',
+};
+const addressFacts: Shape<AddressFacts> = {
+  address: 'required',
+  family: 'required',
+  usedBy: 'required',
+  ptr: 'required',
+  forward: 'required',
+  dnsbl: 'optional',
+  dnsblTxt: 'optional',
+};
+const spfNode: Shape<SpfNode> = {
+  domain: 'required',
+  via: 'required',
+  lookup: 'required',
+  spfRecords: 'required',
+  rawStrings: 'required',
+  lookupTerms: 'required',
+  voidLookups: 'required',
+  children: 'required',
+};
+const spf: Shape<SpfFacts> = { tree: 'optional', error: 'optional', evaluations: 'optional' };
+const spfEvaluation: Shape<Item<NonNullable<SpfFacts['evaluations']>>> = {
+  address: 'required',
+  result: 'required',
+  explanation: 'optional',
+};
+const dkim: Shape<DkimSelectorFacts> = { selector: 'required', configured: 'required', lookup: 'required' };
+const mtaSts: Shape<MtaStsFacts> = { txt: 'required', fetch: 'optional', policy: 'optional' };
+const mtaStsFetch: Shape<NonNullable<MtaStsFacts['fetch']>> = {
+  url: 'required',
+  status: 'optional',
+  contentType: 'optional',
+  body: 'optional',
+  redirected: 'optional',
+  error: 'optional',
+  certificate: 'optional',
+};
+const mtaStsCertificate: Shape<NonNullable<NonNullable<MtaStsFacts['fetch']>['certificate']>> = {
+  subject: 'required',
+  issuer: 'required',
+  validTo: 'required',
+  authorized: 'required',
+  authorizationError: 'optional',
+};
+const mtaStsPolicy: Shape<NonNullable<MtaStsFacts['policy']>> = {
+  mode: 'optional',
+  maxAge: 'optional',
+  mx: 'required',
+  errors: 'required',
+};
+
 const SHAPES: [string, Record<string, 'required' | 'optional'>][] = [
   ['#', report],
   ['#/properties/tool', tool],
@@ -308,6 +428,54 @@ const SHAPES: [string, Record<string, 'required' | 'optional'>][] = [
   ['#/$defs/EnumerationQuery', enumerationQuery],
   ['#/$defs/MailBeforeTlsProbe', mailBeforeTls],
   ['#/$defs/AuthAttempt', auth],
+  ['#/$defs/DomainReportFacts', domainReport],
+  ['#/$defs/DomainFacts', domain],
+  ['#/$defs/DomainFacts/properties/dnsQueries', dnsQueries],
+  ['#/$defs/DnsLookupString', lookupShape<string>()],
+  ['#/$defs/DnsLookupTxt', lookupShape<string>()],
+  ['#/$defs/DnsLookupMx', lookupShape<MxRecord>()],
+  ['#/$defs/DnsLookupTlsa', lookupShape<TlsaRecord>()],
+  ['#/$defs/DnsLookupTxtStrings', lookupShape<string[]>()],
+  ['#/$defs/MxRecord', mxRecord],
+  ['#/$defs/TlsaRecord', tlsaRecord],
+  ['#/$defs/MxFacts', mxFacts],
+  ['#/$defs/MxHostFacts', mxHost],
+  ['#/$defs/AddressFacts', addressFacts],
+  ['#/$defs/SpfNode', spfNode],
+  ['#/$defs/SpfFacts', spf],
+  ['#/$defs/SpfFacts/properties/evaluations/items', spfEvaluation],
+  ['#/$defs/DkimSelectorFacts', dkim],
+  ['#/$defs/MtaStsFacts', mtaSts],
+  ['#/$defs/MtaStsFacts/properties/fetch', mtaStsFetch],
+  ['#/$defs/MtaStsFacts/properties/fetch/properties/certificate', mtaStsCertificate],
+  ['#/$defs/MtaStsFacts/properties/policy', mtaStsPolicy],
+];
+
+/**
+ * Where the model uses a DnsLookup<T> (or a map or list of them), the schema definition that
+ * spells out that T: TXT answers are joined strings, A/AAAA/PTR answers plain strings.
+ */
+const LOOKUPS: [pointer: string, def: string][] = [
+  ['#/$defs/MxFacts/properties/lookup', 'DnsLookupMx'],
+  ['#/$defs/MxHostFacts/properties/a', 'DnsLookupString'],
+  ['#/$defs/MxHostFacts/properties/aaaa', 'DnsLookupString'],
+  ['#/$defs/AddressFacts/properties/ptr', 'DnsLookupString'],
+  ['#/$defs/AddressFacts/properties/forward/items', 'DnsLookupString'],
+  ['#/$defs/AddressFacts/properties/dnsbl/additionalProperties', 'DnsLookupString'],
+  ['#/$defs/AddressFacts/properties/dnsblTxt/additionalProperties', 'DnsLookupTxtStrings'],
+  ['#/$defs/SpfNode/properties/lookup', 'DnsLookupTxt'],
+  ['#/$defs/DkimSelectorFacts/properties/lookup', 'DnsLookupTxt'],
+  ['#/$defs/MtaStsFacts/properties/txt', 'DnsLookupTxt'],
+  ['#/$defs/DomainFacts/properties/dmarc', 'DnsLookupTxt'],
+  ['#/$defs/DomainFacts/properties/tlsRpt', 'DnsLookupTxt'],
+  ['#/$defs/DomainFacts/properties/tlsa/additionalProperties', 'DnsLookupTlsa'],
+];
+const RECORD_ITEMS: [def: string, items: JsonSchema][] = [
+  ['DnsLookupString', { type: 'string' }],
+  ['DnsLookupTxt', { type: 'string' }],
+  ['DnsLookupMx', { $ref: '#/$defs/MxRecord' }],
+  ['DnsLookupTlsa', { $ref: '#/$defs/TlsaRecord' }],
+  ['DnsLookupTxtStrings', { type: 'array', items: { type: 'string' } }],
 ];
 
 // Exhaustive lists of the model's unions; the compiler rejects a missing or unknown member.
@@ -370,6 +538,14 @@ const probeResults: Members<TlsVersionProbe['result']> = {
   error: true,
 };
 const dirs: Members<TranscriptEntry['dir']> = { C: true, S: true, '*': true };
+const dnsStatuses: Members<DnsStatus> = {
+  ok: true,
+  NXDOMAIN: true,
+  NODATA: true,
+  SERVFAIL: true,
+  REFUSED: true,
+  TIMEOUT: true,
+};
 
 const ENUMS: [string, string[]][] = [
   ['#/$defs/Stage', Object.keys(stages)],
@@ -383,6 +559,7 @@ const ENUMS: [string, string[]][] = [
   ['#/$defs/TargetReport/properties/kind', Object.keys(kinds)],
   ['#/$defs/ProbeResult', Object.keys(probeResults)],
   ['#/$defs/TranscriptEntry/properties/dir', Object.keys(dirs)],
+  ['#/$defs/DnsStatus', Object.keys(dnsStatuses)],
 ];
 
 describe('the JSON Schema mirrors the model', () => {
@@ -394,9 +571,42 @@ describe('the JSON Schema mirrors the model', () => {
     expect([...(at(pointer).enum ?? [])].sort()).toEqual([...members].sort());
   });
 
-  it('offers host facts as the only facts shape for now', () => {
+  it.each(LOOKUPS)('%s is the %s spelling of DnsLookup<T>', (pointer, def) => {
+    expect(raw(pointer).$ref).toBe(`#/$defs/${def}`);
+  });
+
+  it.each(RECORD_ITEMS)('%s holds records of its type', (def, items) => {
+    expect(at(`#/$defs/${def}/properties/records`).items).toEqual(items);
+    expect(at(`#/$defs/${def}/properties/status`)).toBe(at('#/$defs/DnsStatus'));
+  });
+
+  it('lists host reverse DNS as AddressFacts, and the SPF tree recursively', () => {
+    expect(raw('#/$defs/HostFacts/properties/reverse/items').$ref).toBe('#/$defs/AddressFacts');
+    expect(raw('#/$defs/SpfNode/properties/children/items').$ref).toBe('#/$defs/SpfNode');
+    expect(raw('#/$defs/SpfFacts/properties/tree').$ref).toBe('#/$defs/SpfNode');
+    expect(raw('#/$defs/DomainReportFacts/properties/mxHosts/items').$ref).toBe('#/$defs/HostFacts');
+  });
+
+  it('offers host facts or domain facts, tied to the target kind', () => {
     const facts = at('#/$defs/TargetReport/properties/facts');
-    expect(facts.oneOf?.map((s) => s.$ref)).toEqual(['#/$defs/HostFacts']);
-    expect(String(facts.$comment)).toMatch(/domain/i);
+    expect(facts.oneOf?.map((s) => s.$ref)).toEqual(['#/$defs/HostFacts', '#/$defs/DomainReportFacts']);
+    const target = at('#/$defs/TargetReport');
+    expect(target.if).toEqual({ properties: { kind: { const: 'domain' } }, required: ['kind'] });
+    expect(target.then).toEqual({ properties: { facts: { $ref: '#/$defs/DomainReportFacts' } } });
+    expect(target.else).toEqual({ properties: { facts: { $ref: '#/$defs/HostFacts' } } });
+    // The kinds: everything but "domain" takes the else branch, so there must be exactly two.
+    expect(Object.keys(kinds).sort()).toEqual(['domain', 'host']);
+  });
+
+  it('keeps host and domain facts mutually exclusive through their required keys', () => {
+    const host = at('#/$defs/HostFacts');
+    const dom = at('#/$defs/DomainReportFacts');
+    for (const [a, b] of [
+      [host, dom],
+      [dom, host],
+    ]) {
+      expect(a.additionalProperties).toBe(false);
+      expect(a.required?.some((k) => !Object.keys(b.properties ?? {}).includes(k))).toBe(true);
+    }
   });
 });
