@@ -7,6 +7,7 @@
 #   weak.pem / weak.key           self-signed RSA 1024, SHA-1, CN legacy.lab.example, already expired
 #   other.pem / other.key         leaf from the lab CA for a different name (wrong-host.example), 20 years
 #   ec.pem / ec.key               EC P-256 leaf for mail.lab.example from the lab CA
+#   mta-sts.pem / mta-sts.key     leaf for mta-sts.<lab domain> from the lab CA (make-mta-sts-cert.sh)
 set -euo pipefail
 out=$(cd "$(dirname "$0")/../src/lab/certs" && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -57,3 +58,7 @@ openssl ca -batch -config weak.cnf -selfsign -keyfile weak.key -in weak.csr -md 
 
 cp ca.pem ca.key good.pem good.key good-chain.pem other.pem other.key ec.pem ec.key weak.pem weak.key "$out/"
 echo "lab certificates written to $out"
+
+# The MTA-STS policy server's leaf is made by its own script so it can be added to an existing CA.
+bash "$out/../../../scripts/make-mta-sts-cert.sh"
+bash "$out/../../../scripts/make-mx-cert.sh"
