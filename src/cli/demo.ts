@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { startLab } from '../lab/lab.js';
+import { LAB_DNSBL_ZONE } from '../lab/zones.js';
 import type { Io } from './io.js';
 import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
 
@@ -23,7 +24,7 @@ Exit code 0 means the lab ran and was scanned (its legacy servers are meant to f
     policyFrom(o.policy);
     const lab = await startLab();
     try {
-      const targets = lab.servers.map((s) => ({
+      const hosts = lab.servers.map((s) => ({
         kind: 'host' as const,
         input: `${s.host}:${s.port}`,
         target: {
@@ -32,22 +33,43 @@ Exit code 0 means the lab ran and was scanned (its legacy servers are meant to f
           ports: [{ port: s.port, profile: s.profile, explicit: true }],
         },
       }));
-      // The lab trusts its own CA and logs in with its own test account; neither is the user's.
+      const domains = lab.domains.map((d) => ({
+        kind: 'domain' as const,
+        input: d,
+        target: { domain: d, displayName: d },
+      }));
+      // The lab answers its own DNS, trusts its own CA and logs in with its own test account;
+      // none of it is the user's, and nothing leaves the machine.
       const report = await scanWithOptions(
-        targets,
-        { ...o, caFile: o.caFile ?? lab.caFile },
+        [...hosts, ...domains],
+        {
+          ...o,
+          caFile: o.caFile ?? lab.caFile,
+          resolver: [{ address: lab.dns.host, port: lab.dns.port }],
+          authenticated: true,
+        },
         io,
         (settings) =>
           (settings.credentials = { user: lab.credentials.user, password: lab.credentials.password }),
         { lab: true },
+        {
+          dkimSelectors: [],
+          dnsblZones: [LAB_DNSBL_ZONE],
+          spfAddresses: [],
+          dnsOnly: false,
+          mxPort: lab.mxPort,
+          mtaSts: { port: lab.mtaSts.port },
+          now: new Date(),
+        },
       );
       if (o.format === 'table' && !o.output && !o.quiet) {
         io.stdout.write(
-          `mailcheck lab: ${lab.servers.length} servers on ${lab.servers[0]?.host ?? '127.0.0.1'}\n`,
+          `mailcheck lab: DNS on ${lab.dns.host}:${lab.dns.port}, MX hosts on port ${lab.mxPort}\n`,
         );
-        for (const s of lab.servers)
-          io.stdout.write(`  ${s.name.padEnd(21)} port ${String(s.port).padEnd(6)} ${s.description}\n`);
-        io.stdout.write('\n');
+        for (const s of lab.servers) {
+          io.stdout.write(`  ${s.name.padEnd(21)} ${`${s.host}:${s.port}`.padEnd(16)} ${s.description}\n`);
+        }
+        io.stdout.write(`  domains               ${lab.domains.join(', ')}\n\n`);
       }
       emitReport(report, o, io);
       setExit(0);

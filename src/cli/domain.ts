@@ -15,6 +15,7 @@ interface DomainOptions extends ScanOptions {
   dnsbl?: string[];
   sendingIp?: string[];
   mtaStsPort?: number;
+  mxPort?: number;
 }
 
 const SELECTOR = /^(?!-)[A-Za-z0-9_-]{1,63}(?:\.(?!-)[A-Za-z0-9_-]{1,63})*$/;
@@ -63,6 +64,11 @@ export function domainCommand(io: Io, setExit: (code: number) => void): Command 
       new Option('--mta-sts-port <port>', 'port of the MTA-STS policy server (lab and tests)')
         .argParser(parsePort)
         .hideHelp(),
+    )
+    .addOption(
+      new Option('--mx-port <port>', 'port the MX hosts listen on instead of 25 (lab and tests)')
+        .argParser(parsePort)
+        .hideHelp(),
     );
   addScanOptions(cmd);
   cmd.addHelpText(
@@ -99,6 +105,7 @@ Examples:
         spfAddresses: o.sendingIp ?? [],
         dnsOnly: o.dnsOnly === true,
         ...(o.mtaStsPort ? { mtaSts: { port: o.mtaStsPort } } : {}),
+        ...(o.mxPort ? { mxPort: o.mxPort } : {}),
         now: new Date(),
       },
     );

@@ -103,7 +103,14 @@ export function parseHostSpec(input: string): HostSpec {
 
 /** EHLO names go into a command line: only a host name or an address literal, no spaces or CR/LF. */
 export function parseEhloName(value: string): string {
-  if (/^\[[0-9a-fA-F:.]+\]$/.test(value)) return value;
+  // Address literals per RFC 5321 §4.1.3: [192.0.2.1] or [IPv6:2001:db8::1].
+  const literal = /^\[(?:IPv6:(.+)|([\d.]+))\]$/i.exec(value);
+  if (literal) {
+    if (literal[1] !== undefined ? net.isIPv6(literal[1]) : net.isIPv4(literal[2] ?? '')) return value;
+    throw new InvalidArgumentError(
+      `--ehlo "${value}" is not a valid address literal (use [192.0.2.1] or [IPv6:2001:db8::1])`,
+    );
+  }
   const ascii = domainToASCII(value);
   if (!ascii) throw new InvalidArgumentError(`--ehlo "${value}" is not a host name or [address literal]`);
   checkHostname(ascii, value);

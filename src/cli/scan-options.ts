@@ -43,6 +43,8 @@ export interface ScanOptions {
   authPasswordFile?: string;
   authPassword?: string;
   allowPlaintextAuth?: boolean;
+  /** Set by commands that log in with their own account (the demo), for the published options. */
+  authenticated?: boolean;
 }
 
 /** Adds the common options to a command. */
@@ -91,7 +93,10 @@ export function addScanOptions(cmd: Command): Command {
     )
     .option('--auth-password-file <file>', 'file holding the password (first line)')
     .addOption(new Option('--auth-password <password>').hideHelp())
-    .option('--allow-plaintext-auth', 'allow sending credentials without TLS (never the default)');
+    .option(
+      '--allow-plaintext-auth',
+      'allow sending credentials without TLS, or over TLS whose certificate does not validate (never the default)',
+    );
 }
 
 function parseResolverArg(v: string): ResolverServer {
@@ -174,7 +179,7 @@ export function publishedOptions(o: ScanOptions): Record<string, unknown> {
     ehlo: o.ehlo,
     ...(o.resolver ? { resolvers: o.resolver.map((r) => `${r.address}:${r.port}`) } : {}),
     ...(o.caFile ? { caFile: o.caFile } : {}),
-    authenticated: o.authUser !== undefined,
+    authenticated: o.authUser !== undefined || o.authenticated === true,
   };
 }
 
@@ -214,10 +219,20 @@ export async function scanWithOptions(
   const policy = policyFrom(o.policy);
   const settings = probeSettingsFrom(o, io);
   adjust(settings);
+  const selected = selectChecks(REGISTRY, policy);
+  if (domainSettings) {
+    // DNSBL zones: those the policy names plus --dnsbl; the check judges exactly what was asked.
+    const dnsbl = selected.find((c) => c.check.id === 'dnsbl.listed');
+    const zones = [
+      ...new Set([...((dnsbl?.params.zones as string[] | undefined) ?? []), ...domainSettings.dnsblZones]),
+    ];
+    if (dnsbl) dnsbl.params = { ...dnsbl.params, zones };
+    domainSettings = { ...domainSettings, dnsblZones: zones };
+  }
   return scanHosts({
     targets,
     policy,
-    selected: selectChecks(REGISTRY, policy),
+    selected,
     settings,
     concurrency: o.concurrency,
     options: { ...publishedOptions(o), ...extraOptions },

@@ -174,10 +174,14 @@ export async function scanHosts(req: HostScanRequest): Promise<Report> {
   };
 }
 
-/** Exit code per SPEC §1: 1 when a check failed, 3 when a target (or a required check) could not be scanned. */
+/**
+ * Exit code per SPEC §1: 1 when a check failed (that is what an administrator must act on, and it
+ * outranks the rest, as CRITICAL outranks UNKNOWN in monitoring), else 3 when a target could not
+ * be scanned or a check the policy requires could not be determined, else 0.
+ */
 export function exitCodeFor(report: Report): number {
-  if (report.targets.some((t) => t.state === 'unreachable')) return 3;
   if (report.summary.fail > 0) return 1;
+  if (report.targets.some((t) => t.state === 'unreachable')) return 3;
   if (report.targets.some((t) => t.checks.some((c) => c.status === 'error' && c.severity === 'fail')))
     return 3;
   return 0;

@@ -3,6 +3,7 @@ import { run } from '../../src/cli/program.js';
 import { isDomainFacts, type Report } from '../../src/model/results.js';
 import type { HostFacts } from '../../src/model/artifacts.js';
 import { schemaErrors } from './schema.js';
+import { testResolver } from '../setup/lab-dns.js';
 
 export interface CliResult {
   code: number;
@@ -15,6 +16,14 @@ export async function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
 ): Promise<CliResult> {
+  // Scans use the test file's lab DNS server unless the test chose a resolver itself.
+  if (
+    (args[0] === 'host' || args[0] === 'domain') &&
+    !args.includes('--resolver') &&
+    !args.includes('--help')
+  ) {
+    args = [...args, '--resolver', testResolver()];
+  }
   let stdout = '';
   let stderr = '';
   const start = Date.now();

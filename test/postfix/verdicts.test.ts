@@ -17,6 +17,9 @@ const ALL_PASS_SMTP: Record<string, string> = {
   'smtp.greeting': 'pass',
   'smtp.greeting_delay': 'pass',
   'smtp.ehlo': 'pass',
+  // The instances listen on 127.0.0.1, whose PTR in the lab zones is mx1.good.example, not their
+  // myhostname: a real mismatch, reported at the baseline's warn severity.
+  'smtp.helo_name': 'warn',
   'smtp.mta': 'info',
   'smtp.vrfy': 'pass',
   'smtp.expn': 'pass',
@@ -47,7 +50,7 @@ const LEGACY_FAULTS: Record<string, string> = {
   'tls.cert_signature': 'fail', // SHA-1
   'auth.before_tls': 'fail', // smtpd_tls_auth_only = no
   'auth.mechanisms': 'warn', // CRAM-MD5
-  'auth.login': 'pass',
+  'auth.login': 'error', // weak.pem does not validate: credentials are refused
 };
 
 const EXPECTED: Record<string, Record<string, Record<string, string>>> = {
@@ -88,7 +91,11 @@ describe.skipIf(!available.ok && !mustRun)(
     it('every registered check has an expectation', () => {
       for (const byPort of Object.values(EXPECTED)) {
         for (const expected of Object.values(byPort)) {
-          expect(Object.keys(expected).sort()).toEqual(REGISTRY.map((c) => c.id).sort());
+          expect(Object.keys(expected).sort()).toEqual(
+            REGISTRY.filter((c) => c.scope === 'endpoint')
+              .map((c) => c.id)
+              .sort(),
+          );
         }
       }
     });
