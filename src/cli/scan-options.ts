@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Credentials } from '../probe/smtp/auth.js';
 import { ConnectionLimiter } from '../probe/limiter.js';
 import { Resolver, parseResolver, type ResolverServer } from '../probe/dns/resolver.js';
+import { DnsCacheFileError } from '../probe/dns/cache-file.js';
 import { CaFileError, loadTrustStore } from '../probe/tls/trust.js';
 import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy } from '../policy/builtin.js';
 import type { Report, RenderOptions } from '../model/results.js';
@@ -35,6 +36,7 @@ export interface ScanOptions {
   ipv4?: boolean;
   ipv6?: boolean;
   caFile?: string;
+  dnsCache?: string;
   transcript?: boolean;
   color?: boolean;
   quiet?: boolean;
@@ -83,6 +85,10 @@ export function addScanOptions(cmd: Command): Command {
     .option('--ipv4', 'probe IPv4 addresses only')
     .option('--ipv6', 'probe IPv6 addresses only')
     .option('--ca-file <file>', 'extra trusted CA certificates (PEM), e.g. a campus CA')
+    .option(
+      '--dns-cache <file>',
+      'replay DNS answers recorded in this file and record new ones (reproducible offline scans)',
+    )
     .option('--transcript', 'include the SMTP dialogue with timings (credentials always redacted)')
     .option('--no-color', 'never colour the output (also NO_COLOR)')
     .option('--quiet', 'show only problems and the summary')
@@ -163,12 +169,22 @@ export function probeSettingsFrom(o: ScanOptions, io: Io): Omit<HostProbeSetting
     ...(credentials ? { credentials } : {}),
     allowPlaintextAuth: o.allowPlaintextAuth === true,
     limiter: new ConnectionLimiter(o.connectionsPerHost),
-    resolver: new Resolver({
-      ...(o.resolver ? { servers: o.resolver } : {}),
-      timeoutMs: Math.min(o.timeout, 5000),
-    }),
+    resolver: resolverFrom(o),
     ...(o.ipv4 ? { family: 4 as const } : o.ipv6 ? { family: 6 as const } : {}),
   };
+}
+
+function resolverFrom(o: ScanOptions): Resolver {
+  try {
+    return new Resolver({
+      ...(o.resolver ? { servers: o.resolver } : {}),
+      timeoutMs: Math.min(o.timeout, 5000),
+      ...(o.dnsCache ? { cacheFile: o.dnsCache } : {}),
+    });
+  } catch (err) {
+    if (err instanceof DnsCacheFileError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** Options published in the report: what changes results, never credentials or file contents. */
@@ -229,7 +245,7 @@ export async function scanWithOptions(
     if (dnsbl) dnsbl.params = { ...dnsbl.params, zones };
     domainSettings = { ...domainSettings, dnsblZones: zones };
   }
-  return scanHosts({
+  const report = await scanHosts({
     targets,
     policy,
     selected,
@@ -238,4 +254,10 @@ export async function scanWithOptions(
     options: { ...publishedOptions(o), ...extraOptions },
     ...(domainSettings ? { domainSettings } : {}),
   });
+  try {
+    await settings.resolver.save();
+  } catch (err) {
+    throw new UsageError(`--dns-cache ${o.dnsCache}: ${(err as Error).message}`);
+  }
+  return report;
 }

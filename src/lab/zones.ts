@@ -63,7 +63,7 @@ export interface Zone {
 /**
  * Passes every mail-DNS check: two MX hosts with A and PTR (FCrDNS), mx1 also AAAA ::1; SPF
  * `-all`; DKIM `s1` (RSA 2048, published as two strings) and `ed1` (Ed25519); DMARC reject with
- * rua and pct=100; MTA-STS enforce with a policy covering both MX; TLS-RPT; TLSA 3 1 1 for mx1
+ * rua and pct=100; MTA-STS enforce with a policy covering both MX; TLS-RPT; TLSA 3 1 1 for mx1 and mx2
  * matching src/lab/certs/good.pem; a signed zone (AD on DO queries). Not on the lab DNSBL.
  */
 export const GOOD_DOMAIN = 'good.example';
@@ -382,11 +382,13 @@ export function labZones(opts: LabZonesOptions = {}): Zone[] {
         type: 'TXT',
         data: `v=TLSRPTv1; rua=mailto:tlsrpt@${GOOD_DOMAIN}`,
       },
-      {
-        name: `_25._tcp.${GOOD_MX1}`,
+      // Both MX hosts present the same key (mx.pem is issued for good.key): DANE on every MX, since
+      // one MX without TLSA is where an attacker would steer the mail.
+      ...[GOOD_MX1, GOOD_MX2].map((mx): ZoneRecord => ({
+        name: `_25._tcp.${mx}`,
         type: 'TLSA',
         data: { usage: 3, selector: 1, matchingType: 1, data: goodCertSpkiSha256() },
-      },
+      })),
     ],
   };
 

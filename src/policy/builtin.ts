@@ -77,7 +77,9 @@ const campusBaseline: Policy = {
     // Transport security beyond opportunistic STARTTLS is reported, not required, on the baseline.
     'mta_sts.policy': info,
     'tls_rpt.record': info,
-    'tls.dane': { severity: 'info', params: { required: false } },
+    // Absent DANE is reported as info by the check itself; TLSA that does not match the
+    // certificate makes DANE-validating senders refuse to deliver, so that fails.
+    'tls.dane': { severity: 'fail', params: { required: false } },
     'dnsbl.listed': fail,
   },
 };
@@ -101,7 +103,7 @@ const campusStrict: Policy = {
     // SPEC: DANE or MTA-STS. Each is a warning on its own; the report shows which one is deployed.
     'mta_sts.policy': warn,
     'tls_rpt.record': warn,
-    'tls.dane': { severity: 'warn', params: { required: false } },
+    'tls.dane': { severity: 'fail', params: { required: false } },
   },
 };
 

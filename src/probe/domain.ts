@@ -56,10 +56,10 @@ function mxAddresses(facts: DomainFacts): { address: string; family: 4 | 6; used
 }
 
 export async function probeDomain(target: DomainTarget, s: DomainProbeSettings): Promise<DomainReportFacts> {
-  const { resolver, needs } = s;
+  const resolver = s.resolver.scoped();
+  const { needs } = s;
   const d = target.domain;
   const facts: DomainFacts = { domain: d, displayName: target.displayName };
-  const before = resolver.stats();
 
   // Independent of the MX set: ask them all at once.
   const independent = Promise.all([
@@ -97,7 +97,7 @@ export async function probeDomain(target: DomainTarget, s: DomainProbeSettings):
                   displayName: name,
                   ports: [{ port: s.mxPort ?? 25, profile: 'smtp', explicit: true }],
                 },
-                s,
+                { ...s, resolver },
               ),
             ),
           )
@@ -114,7 +114,6 @@ export async function probeDomain(target: DomainTarget, s: DomainProbeSettings):
     mxHosts = probes;
   }
   await independent;
-  const after = resolver.stats();
-  facts.dnsQueries = { asked: after.asked - before.asked, distinct: after.distinct - before.distinct };
+  facts.dnsQueries = resolver.stats();
   return { domain: facts, mxHosts };
 }

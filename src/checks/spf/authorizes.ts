@@ -7,7 +7,11 @@
 import { defineDomainCheck } from '../types.js';
 import { cannotJudge, notApplicable } from '../util.js';
 
-const ERRORS = new Set(['temperror', 'permerror', 'temperr']);
+/**
+ * Results that say nothing about the address: a temporary DNS failure. A permerror is a verdict
+ * (RFC 7208 §2.6.7: the record cannot be evaluated, so it authorises nobody) and fails.
+ */
+const ERRORS = new Set(['temperror', 'temperr']);
 
 export default defineDomainCheck({
   id: 'spf.authorizes',

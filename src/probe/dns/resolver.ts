@@ -148,6 +148,7 @@ export class Resolver {
   private readonly cache = new Map<string, Promise<Outcome>>();
   private readonly file: DnsCacheFile | undefined;
   private asked = 0;
+  private keys = new Set<string>();
 
   constructor(opts: ResolverOptions = {}) {
     this.servers = opts.servers?.length ? opts.servers : systemServers();
@@ -156,9 +157,20 @@ export class Resolver {
     this.file = opts.cacheFile ? new DnsCacheFile(opts.cacheFile) : undefined;
   }
 
-  /** Questions asked by callers vs distinct (name, type) sent or replayed. */
+  /** Questions asked through this resolver (or this scope) vs distinct (name, type) among them. */
   stats(): { asked: number; distinct: number } {
-    return { asked: this.asked, distinct: this.cache.size };
+    return { asked: this.asked, distinct: this.keys.size };
+  }
+
+  /**
+   * A view sharing this resolver's servers, cache and in-flight queries, with its own counters:
+   * one domain's share of a run that scans many at once.
+   */
+  scoped(): Resolver {
+    const view = Object.create(this) as Resolver;
+    view.asked = 0;
+    view.keys = new Set();
+    return view;
   }
 
   /** One lookup as data: never throws, keeps the DNS outcome. */
@@ -202,6 +214,7 @@ export class Resolver {
       return Promise.reject(new RangeError(`unsupported record type ${type}`));
     this.asked++;
     const key = `${name.toLowerCase().replace(/\.$/, '')}|${type}`;
+    this.keys.add(key);
     let p = this.cache.get(key);
     if (!p) {
       const replay = this.file?.get(key);

@@ -28,13 +28,24 @@ describe('spf.authorizes', () => {
     }
   });
 
-  it('errors on temperror and permerror with the reason', () => {
+  it('errors on temperror (nothing known) with the reason', () => {
+    const f = judge(check, {
+      tree,
+      evaluations: [
+        { address: '192.0.2.25', result: 'temperror', explanation: 'DNS timeout for include:spf.example' },
+      ],
+    });
+    expect(f.status).toBe('error');
+    expect(f.message).toContain('DNS timeout for include:spf.example');
+  });
+
+  it('fails on permerror: a record that cannot be evaluated authorises nobody (RFC 7208 §2.6.7)', () => {
     const f = judge(check, {
       tree,
       evaluations: [{ address: '192.0.2.25', result: 'permerror', explanation: 'Too many void DNS results' }],
     });
-    expect(f.status).toBe('error');
-    expect(f.message).toContain('Too many void DNS results');
+    expect(f.status).toBe('fail');
+    expect(f.message).toContain('192.0.2.25 permerror');
   });
 
   it('skips when no address was evaluated, errors without facts', () => {
