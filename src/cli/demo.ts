@@ -49,17 +49,19 @@ Exit code 0 means the lab ran and was scanned (its legacy servers are meant to f
           authenticated: true,
         },
         io,
-        (settings) =>
-          (settings.credentials = { user: lab.credentials.user, password: lab.credentials.password }),
-        { lab: true },
         {
-          dkimSelectors: [],
-          dnsblZones: [LAB_DNSBL_ZONE],
-          spfAddresses: [],
-          dnsOnly: false,
-          mxPort: lab.mxPort,
-          mtaSts: { port: lab.mtaSts.port },
-          now: new Date(),
+          adjust: (settings) =>
+            (settings.credentials = { user: lab.credentials.user, password: lab.credentials.password }),
+          published: { lab: true },
+          domain: {
+            dkimSelectors: [],
+            dnsblZones: [LAB_DNSBL_ZONE],
+            spfAddresses: [],
+            dnsOnly: false,
+            mxPort: lab.mxPort,
+            mtaSts: { port: lab.mtaSts.port },
+            now: new Date(),
+          },
         },
       );
       if (o.format === 'table' && !o.output && !o.quiet) {

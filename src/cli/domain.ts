@@ -6,7 +6,7 @@ import net from 'node:net';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { exitCodeFor } from '../runner/scan.js';
 import type { Io } from './io.js';
-import { collect, parseHostSpec, parsePort } from './options.js';
+import { collect, parseDomainName, parseHostSpec, parsePort } from './options.js';
 import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
 
 interface DomainOptions extends ScanOptions {
@@ -83,23 +83,9 @@ Examples:
   );
   cmd.action(async (domains: string[], o: DomainOptions) => {
     policyFrom(o.policy);
-    const targets = domains.map((d) => {
-      const spec = parseHostSpec(d);
-      if (spec.port !== undefined || net.isIP(spec.host))
-        throw new InvalidArgumentError(`"${d}" is not a domain name`);
-      return {
-        kind: 'domain' as const,
-        input: d,
-        target: { domain: spec.host, displayName: spec.displayName },
-      };
-    });
-    const report = await scanWithOptions(
-      targets,
-      o,
-      io,
-      () => {},
-      {},
-      {
+    const targets = domains.map((d) => ({ kind: 'domain' as const, input: d, target: parseDomainName(d) }));
+    const report = await scanWithOptions(targets, o, io, {
+      domain: {
         dkimSelectors: o.dkimSelector ?? [],
         dnsblZones: o.dnsbl ?? [],
         spfAddresses: o.sendingIp ?? [],
@@ -108,7 +94,7 @@ Examples:
         ...(o.mxPort ? { mxPort: o.mxPort } : {}),
         now: new Date(),
       },
-    );
+    });
     emitReport(report, o, io);
     setExit(exitCodeFor(report));
   });

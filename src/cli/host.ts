@@ -6,12 +6,15 @@ import type { PortProfile } from '../model/artifacts.js';
 import type { HostTarget } from '../probe/host.js';
 import { exitCodeFor } from '../runner/scan.js';
 import type { Io } from './io.js';
-import { collect, parseHostSpec, parsePort, type HostSpec } from './options.js';
+import { collect, parseDomainName, parseHostSpec, parsePort, type HostSpec } from './options.js';
+import { REGISTRY } from '../checks/index.js';
+import { isDomainFacts, type Report } from '../model/results.js';
 import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
 
 export const DEFAULT_PORTS = [25, 587, 465] as const;
 
 interface HostOptions extends ScanOptions {
+  domain?: string;
   port?: number[];
   smtpsPort?: number[];
   submissionPort?: number[];
@@ -52,7 +55,8 @@ export function hostCommand(io: Io, setExit: (code: number) => void): Command {
       '--submission-port <port>',
       'treat this port as submission like 587 (repeatable)',
       collect(parsePort),
-    );
+    )
+    .option('--domain <domain>', "also check that the hosts' addresses are authorised by this domain's SPF");
   addScanOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -67,14 +71,43 @@ Examples:
   );
   cmd.action(async (hosts: string[], o: HostOptions) => {
     policyFrom(o.policy); // a bad policy name is a usage error before any host is parsed or probed
+    const spfDomain = o.domain === undefined ? undefined : parseDomainName(o.domain);
     const targets = hosts.map((h) => ({
       kind: 'host' as const,
       input: h,
       target: hostTarget(parseHostSpec(h), o),
     }));
-    const report = await scanWithOptions(targets, o, io);
+    let report = await scanWithOptions(targets, o, io);
+    if (spfDomain) report = mergeReports(report, await spfOfDomain(spfDomain, report, o, io));
     emitReport(report, o, io);
     setExit(exitCodeFor(report));
   });
   return cmd;
+}
+
+/** --domain D: judge every address the hosts resolved to against D's SPF (spf.* checks only). */
+async function spfOfDomain(
+  domain: { domain: string; displayName: string },
+  hostReport: Report,
+  o: HostOptions,
+  io: Io,
+) {
+  const addresses = [
+    ...new Set(
+      hostReport.targets.flatMap((t) =>
+        isDomainFacts(t.facts) ? [] : t.facts.addresses.map((a) => a.address),
+      ),
+    ),
+  ];
+  return scanWithOptions([{ kind: 'domain', input: o.domain!, target: domain }], o, io, {
+    only: REGISTRY.filter((c) => c.area === 'spf').map((c) => c.id),
+    domain: { dkimSelectors: [], dnsblZones: [], spfAddresses: addresses, dnsOnly: true, now: new Date() },
+  });
+}
+
+/** One report from two scans of the same run: targets in order, counts added up. */
+function mergeReports(a: Report, b: Report): Report {
+  const summary = { ...a.summary };
+  for (const k of Object.keys(summary) as (keyof typeof summary)[]) summary[k] += b.summary[k];
+  return { ...a, targets: [...a.targets, ...b.targets], summary, durationMs: a.durationMs + b.durationMs };
 }

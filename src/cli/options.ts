@@ -116,3 +116,11 @@ export function parseEhloName(value: string): string {
   checkHostname(ascii, value);
   return ascii;
 }
+
+/** A mail domain: a host name without port, not an IP literal. */
+export function parseDomainName(input: string): { domain: string; displayName: string } {
+  const spec = parseHostSpec(input);
+  if (spec.port !== undefined || net.isIP(spec.host))
+    throw new InvalidArgumentError(`"${input}" is not a domain name`);
+  return { domain: spec.host, displayName: spec.displayName };
+}

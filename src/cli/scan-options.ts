@@ -220,22 +220,30 @@ export function emitReport(report: Report, o: ScanOptions, io: Io): void {
   }
 }
 
-/**
- * Scans host targets with the options every scanning command shares; `adjust` lets a command
- * change the probe settings (the demo trusts its lab CA and uses the lab account).
- */
+/** What a command adds to the shared scan options. */
+export interface ScanExtras {
+  /** Changes to the probe settings (the demo trusts its lab CA and uses the lab account). */
+  adjust?: (settings: Omit<HostProbeSettings, 'needs'>) => void;
+  /** More options to publish in the report. */
+  published?: Record<string, unknown>;
+  /** Settings for domain targets. */
+  domain?: DomainOnlySettings;
+  /** Only these check ids (default: every check the policy turns on). */
+  only?: readonly string[];
+}
+
+/** Scans targets with the options every scanning command shares. */
 export async function scanWithOptions(
   targets: ScanTarget[],
   o: ScanOptions,
   io: Io,
-  adjust: (settings: Omit<HostProbeSettings, 'needs'>) => void = () => {},
-  extraOptions: Record<string, unknown> = {},
-  domainSettings?: DomainOnlySettings,
+  extras: ScanExtras = {},
 ): Promise<Report> {
+  let domainSettings = extras.domain;
   const policy = policyFrom(o.policy);
   const settings = probeSettingsFrom(o, io);
-  adjust(settings);
-  const selected = selectChecks(REGISTRY, policy);
+  extras.adjust?.(settings);
+  const selected = selectChecks(REGISTRY, policy, extras.only);
   if (domainSettings) {
     // DNSBL zones: those the policy names plus --dnsbl; the check judges exactly what was asked.
     const dnsbl = selected.find((c) => c.check.id === 'dnsbl.listed');
@@ -251,7 +259,7 @@ export async function scanWithOptions(
     selected,
     settings,
     concurrency: o.concurrency,
-    options: { ...publishedOptions(o), ...extraOptions },
+    options: { ...publishedOptions(o), ...extras.published },
     ...(domainSettings ? { domainSettings } : {}),
   });
   try {

@@ -111,6 +111,38 @@ describe('mailcheck domain on the lab domains', () => {
     expect(report.targets[0]!.checks.find((c) => c.id === 'tls.dane')?.status).toBe('error');
   });
 
+  it("host --domain judges the host's addresses against the domain's SPF", async () => {
+    const mx1 = lab.mxServers.find((m) => m.name === 'mx1.good.example' && !m.address.includes(':'))!;
+    const resolver = ['--resolver', `${lab.dns.host}:${lab.dns.port}`];
+    const ok = await scanJson([
+      'host',
+      `${mx1.address}:${lab.mxPort}`,
+      '--domain',
+      'good.example',
+      ...resolver,
+    ]);
+    expect(ok.report.targets.map((t) => `${t.kind}:${t.name}`)).toEqual([
+      `host:${mx1.address}`,
+      'domain:good.example',
+    ]);
+    const spf = ok.report.targets[1]!.checks;
+    expect(spf.map((c) => c.id).every((id) => id.startsWith('spf.'))).toBe(true);
+    expect(spf.find((c) => c.id === 'spf.authorizes')?.status).toBe('pass');
+    // nullmx.example authorises nobody ("v=spf1 -all").
+    const no = await scanJson([
+      'host',
+      `${mx1.address}:${lab.mxPort}`,
+      '--domain',
+      'nullmx.example',
+      ...resolver,
+    ]);
+    expect(no.report.targets[1]!.checks.find((c) => c.id === 'spf.authorizes')).toMatchObject({
+      status: 'fail',
+      evidence: expect.arrayContaining([expect.stringContaining('127.0.0.1')]),
+    });
+    expect(no.code).toBe(1);
+  });
+
   it('asks each distinct (name, type) exactly once for a domain with two MX hosts', async () => {
     // A resolver of its own so nothing is cached from the other tests; count at the lab DNS server.
     const dns = lab.dns;
