@@ -97,7 +97,8 @@ export async function probeDomain(target: DomainTarget, s: DomainProbeSettings):
                   displayName: name,
                   ports: [{ port: s.mxPort ?? 25, profile: 'smtp', explicit: true }],
                 },
-                { ...s, resolver },
+                // An MX is probed as a sending MTA would see it: no login, whatever --auth-user says.
+                { ...s, resolver, credentials: undefined },
               ),
             ),
           )
