@@ -105,7 +105,11 @@ export async function probeDomain(target: DomainTarget, s: DomainProbeSettings):
         : Promise.resolve([]);
     const [addresses, tlsa, probes] = await Promise.all([
       needs.has('dns-reverse') || needs.has('dnsbl')
-        ? gatherAddresses(resolver, mxAddresses(facts), { dnsbl: needs.has('dnsbl') ? s.dnsblZones : [] })
+        ? gatherAddresses(resolver, mxAddresses(facts), {
+            dnsbl: needs.has('dnsbl') ? s.dnsblZones : [],
+            // RFC 5782 §5: ask each list for its test entry too, so a dead zone is not read as "not listed".
+            dnsblTestEntry: needs.has('dnsbl') && s.dnsblZones.length > 0,
+          })
         : undefined,
       needs.has('tlsa') ? gatherTlsa(resolver, names) : undefined,
       probing,

@@ -103,6 +103,14 @@ describe('mailcheck domain on the lab domains', () => {
     expect(t.state).toBe('scanned');
   });
 
+  it('a DNSBL zone that does not list its RFC 5782 test entry is reported as not working, not as "clean"', async () => {
+    const args = labArgs().map((a) => (a === 'dnsbl.lab.example' ? 'nolist.example' : a));
+    const { report } = await scanJson(['domain', 'good.example', '--dns-only', ...args]);
+    const listed = report.targets[0]!.checks.find((c) => c.id === 'dnsbl.listed');
+    expect(listed?.status).toBe('error');
+    expect(listed?.message).toMatch(/nolist\.example/);
+  });
+
   it('--dns-only opens no SMTP connection', async () => {
     const before = lab.mxServers.reduce((n, s) => n + s.server.stats.connections, 0);
     const { report } = await scanJson(['domain', 'good.example', '--dns-only', ...labArgs()]);
