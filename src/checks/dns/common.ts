@@ -5,6 +5,8 @@
  */
 import net from 'node:net';
 import type { AddressFacts, DnsLookup, DnsStatus, DomainFacts } from '../../model/dns-artifacts.js';
+import type { Finding } from '../types.js';
+import { cannotJudge, notApplicable } from '../util.js';
 
 /** SERVFAIL, REFUSED and TIMEOUT: no answer, so nothing may be concluded (NXDOMAIN/NODATA are answers). */
 export function isUnanswered(status: DnsStatus): boolean {
@@ -60,6 +62,23 @@ export function isDnsblTestEntry(a: AddressFacts): boolean {
 /** The mail host addresses of a domain, without the DNSBL test entry; undefined when not gathered. */
 export function mailHostAddresses(domain: DomainFacts): AddressFacts[] | undefined {
   return domain.addresses?.filter((a) => !isDnsblTestEntry(a));
+}
+
+/**
+ * The mail host addresses a reverse-DNS check judges, or the finding to give instead: error when
+ * reverse DNS was not gathered, skip when there is no address (saying so for a null MX).
+ */
+export function reverseTargets(domain: DomainFacts): { addresses: AddressFacts[] } | { finding: Finding } {
+  const addresses = mailHostAddresses(domain);
+  if (!addresses) return { finding: cannotJudge('reverse DNS not gathered') };
+  if (addresses.length === 0) {
+    return {
+      finding: notApplicable(
+        domain.mx?.nullMx ? 'the domain accepts no mail (null MX)' : 'no mail host addresses',
+      ),
+    };
+  }
+  return { addresses };
 }
 
 /** Canonical text of an address ("2001:DB8:0::1" → "2001:db8::1"); the input when it is not one. */

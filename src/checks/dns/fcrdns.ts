@@ -4,13 +4,13 @@
  */
 import type { AddressFacts } from '../../model/dns-artifacts.js';
 import { defineDomainCheck } from '../types.js';
-import { cannotJudge, notApplicable } from '../util.js';
+import { cannotJudge } from '../util.js';
 import {
   addressLabel,
   forwardConfirms,
   isUnanswered,
   lookupLine,
-  mailHostAddresses,
+  reverseTargets,
   unansweredReason,
 } from './common.js';
 
@@ -55,13 +55,9 @@ export default defineDomainCheck({
       'Use the forward-confirmed name as `helo` of the relay action; receivers with a `filter … match !fcrdns disconnect` rule refuse hosts without it',
   },
   run({ domain }) {
-    const addresses = mailHostAddresses(domain);
-    if (!addresses) return cannotJudge('reverse DNS not gathered');
-    if (addresses.length === 0) {
-      return notApplicable(
-        domain.mx?.nullMx ? 'the domain accepts no mail (null MX)' : 'no mail host addresses',
-      );
-    }
+    const targets = reverseTargets(domain);
+    if ('finding' in targets) return targets.finding;
+    const { addresses } = targets;
     const evidence: string[] = [];
     const pairs: string[] = [];
     const problems: string[] = [];

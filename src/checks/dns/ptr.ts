@@ -2,8 +2,8 @@
  * dns.ptr — every mail host address has a PTR record (reverse DNS).
  */
 import { defineDomainCheck } from '../types.js';
-import { cannotJudge, notApplicable } from '../util.js';
-import { addressLabel, isUnanswered, lookupLine, mailHostAddresses, unansweredReason } from './common.js';
+import { cannotJudge } from '../util.js';
+import { addressLabel, isUnanswered, lookupLine, reverseTargets, unansweredReason } from './common.js';
 
 export default defineDomainCheck({
   id: 'dns.ptr',
@@ -29,13 +29,9 @@ export default defineDomainCheck({
     opensmtpd: 'Make the PTR name the same as the `hostname` of `listen on` and of the relay action (`helo`)',
   },
   run({ domain }) {
-    const addresses = mailHostAddresses(domain);
-    if (!addresses) return cannotJudge('reverse DNS not gathered');
-    if (addresses.length === 0) {
-      return notApplicable(
-        domain.mx?.nullMx ? 'the domain accepts no mail (null MX)' : 'no mail host addresses',
-      );
-    }
+    const targets = reverseTargets(domain);
+    if ('finding' in targets) return targets.finding;
+    const { addresses } = targets;
     const evidence: string[] = [];
     const pairs: string[] = [];
     const missing: string[] = [];

@@ -3,6 +3,7 @@
  * match (§4.1) and how the fetch is shown in evidence.
  */
 import type { MtaStsFacts } from '../../model/dns-artifacts.js';
+import { parseFieldList } from '../common/field-list.js';
 
 /** RFC 8461 §3.1: only records that start with `v=STSv1` count. */
 export function isStsRecord(text: string): boolean {
@@ -11,20 +12,7 @@ export function isStsRecord(text: string): boolean {
 
 /** `v=STSv1; id=20261121T01;` → the id, or why the record is not valid. */
 export function parseStsRecord(text: string): { id?: string; errors: string[] } {
-  const errors: string[] = [];
-  const fields = new Map<string, string>();
-  for (const part of text.split(';')) {
-    const field = part.trim();
-    if (field === '') continue;
-    const eq = field.indexOf('=');
-    if (eq <= 0) {
-      errors.push(`"${field}" is not name=value`);
-      continue;
-    }
-    const name = field.slice(0, eq).trim();
-    if (fields.has(name)) errors.push(`${name}= appears twice`);
-    fields.set(name, field.slice(eq + 1).trim());
-  }
+  const { fields, problems: errors } = parseFieldList(text);
   const id = fields.get('id');
   // sts-id = 1*32(ALPHA / DIGIT)
   if (id === undefined) errors.push('no id= field');

@@ -4,6 +4,7 @@
  */
 import { defineDomainCheck, type Finding } from '../types.js';
 import { cannotJudge } from '../util.js';
+import { parseFieldList } from '../common/field-list.js';
 
 const UNANSWERED = new Set(['SERVFAIL', 'REFUSED', 'TIMEOUT']);
 
@@ -31,20 +32,7 @@ function uriProblem(uri: string): string | undefined {
 
 /** The rua URIs of a record and the problems found in it. */
 function parseRecord(text: string): { rua: string[]; problems: string[] } {
-  const problems: string[] = [];
-  const fields = new Map<string, string>();
-  for (const part of text.split(';')) {
-    const field = part.trim();
-    if (field === '') continue;
-    const eq = field.indexOf('=');
-    if (eq <= 0) {
-      problems.push(`"${field}" is not name=value`);
-      continue;
-    }
-    const name = field.slice(0, eq).trim();
-    if (fields.has(name)) problems.push(`${name}= appears twice`);
-    fields.set(name, field.slice(eq + 1).trim());
-  }
+  const { fields, problems } = parseFieldList(text);
   const value = fields.get('rua');
   if (value === undefined || value === '')
     return { rua: [], problems: [...problems, 'no rua= (where reports go)'] };

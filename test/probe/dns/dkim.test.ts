@@ -2,28 +2,17 @@
  * The DKIM gatherer against the lab DNS server: configured and common selectors asked in
  * parallel through our resolver, TXT strings joined, and the checks judging what it gathered.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import keyCheck from '../../../src/checks/dkim/key.js';
 import selectorCheck from '../../../src/checks/dkim/selector.js';
 import testingCheck from '../../../src/checks/dkim/testing.js';
-import { startDnsServer, type LabDnsServer } from '../../../src/lab/dns-server.js';
-import { GOOD_DOMAIN, LAB_DKIM_KEYS, WEAK_DOMAIN, labZones } from '../../../src/lab/zones.js';
+import { GOOD_DOMAIN, LAB_DKIM_KEYS, WEAK_DOMAIN } from '../../../src/lab/zones.js';
 import { COMMON_DKIM_SELECTORS, commonDkimSelectors, gatherDkim } from '../../../src/probe/dns/dkim.js';
-import { Resolver } from '../../../src/probe/dns/resolver.js';
 import { domainFacts, runDomainCheck } from '../../helpers/dns-facts.js';
 import { NOW } from '../../helpers/facts.js';
+import { withLabDns } from '../../helpers/lab-dns.js';
 
-let server: LabDnsServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function labResolver(): Promise<Resolver> {
-  server = await startDnsServer({ zones: labZones() });
-  return new Resolver({ servers: [{ address: server.host, port: server.port }], timeoutMs: 2000 });
-}
+const lab = withLabDns({ timeoutMs: 2000 });
 
 describe('commonDkimSelectors', () => {
   it('adds dated selectors for the current and previous year and month', () => {
@@ -53,18 +42,18 @@ describe('commonDkimSelectors', () => {
 
 describe('gatherDkim', () => {
   it('asks the configured selectors first, then the common ones, once each', async () => {
-    const resolver = await labResolver();
+    const resolver = await lab.resolverFor();
     const facts = await gatherDkim(resolver, GOOD_DOMAIN, { selectors: ['ed1', 'S1'], now: NOW });
     const expected = ['ed1', 's1', ...commonDkimSelectors(NOW).filter((s) => s !== 's1')];
     expect(facts.map((f) => f.selector)).toEqual(expected);
     expect(facts.filter((f) => f.configured).map((f) => f.selector)).toEqual(['ed1', 's1']);
     // One TXT question per selector, no more.
-    const asked = server!.queries.filter((q) => q.type === 'TXT').map((q) => q.name);
+    const asked = lab.server!.queries.filter((q) => q.type === 'TXT').map((q) => q.name);
     expect(asked.sort()).toEqual(expected.map((s) => `${s}._domainkey.${GOOD_DOMAIN}`).sort());
   });
 
   it('joins the strings of a record split over several character-strings', async () => {
-    const resolver = await labResolver();
+    const resolver = await lab.resolverFor();
     const facts = await gatherDkim(resolver, GOOD_DOMAIN, { now: NOW });
     const s1 = facts.find((f) => f.selector === 's1')!;
     expect(s1.configured).toBe(false);
@@ -83,7 +72,7 @@ describe('gatherDkim', () => {
   });
 
   it('gathers what the weak lab domain publishes: a 1024-bit testing key and a revoked one', async () => {
-    const resolver = await labResolver();
+    const resolver = await lab.resolverFor();
     const dkim = await gatherDkim(resolver, WEAK_DOMAIN, { selectors: ['old'], now: NOW });
     const facts = domainFacts({ domain: WEAK_DOMAIN, dkim });
     expect(runDomainCheck(selectorCheck, facts)).toMatchObject({
@@ -101,8 +90,8 @@ describe('gatherDkim', () => {
   });
 
   it('keeps SERVFAIL apart from NXDOMAIN', async () => {
-    const resolver = await labResolver();
-    server!.setBehaviour(`s2026._domainkey.${GOOD_DOMAIN}`, 'servfail');
+    const resolver = await lab.resolverFor();
+    lab.server!.setBehaviour(`s2026._domainkey.${GOOD_DOMAIN}`, 'servfail');
     const facts = await gatherDkim(resolver, GOOD_DOMAIN, { selectors: ['s2026'], now: NOW });
     expect(facts[0]).toMatchObject({
       selector: 's2026',

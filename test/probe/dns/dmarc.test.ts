@@ -1,35 +1,17 @@
 /** The DMARC gatherer against the lab DNS server. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import recordCheck from '../../../src/checks/dmarc/record.js';
 import policyCheck from '../../../src/checks/dmarc/policy.js';
-import { startDnsServer, type LabDnsServer } from '../../../src/lab/dns-server.js';
-import {
-  BROKEN_DOMAIN,
-  GOOD_DOMAIN,
-  WEAK_DOMAIN,
-  labZones,
-  splitTxt,
-  type Zone,
-} from '../../../src/lab/zones.js';
-import { Resolver } from '../../../src/probe/dns/resolver.js';
+import { BROKEN_DOMAIN, GOOD_DOMAIN, WEAK_DOMAIN, labZones, splitTxt } from '../../../src/lab/zones.js';
 import { gatherDmarc } from '../../../src/probe/dns/dmarc.js';
 import { domainFacts, runDomainCheck } from '../../helpers/dns-facts.js';
+import { withLabDns } from '../../helpers/lab-dns.js';
 
-let server: LabDnsServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function resolverFor(zones: Zone[]): Promise<Resolver> {
-  server = await startDnsServer({ zones });
-  return new Resolver({ servers: [{ address: server.host, port: server.port }], timeoutMs: 300 });
-}
+const lab = withLabDns({ timeoutMs: 300 });
 
 describe('gatherDmarc', () => {
   it('reads the record at _dmarc', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const lookup = await gatherDmarc(resolver, `${GOOD_DOMAIN.toUpperCase()}.`);
     expect(lookup).toMatchObject({
       name: `_dmarc.${GOOD_DOMAIN}`,
@@ -41,7 +23,7 @@ describe('gatherDmarc', () => {
   });
 
   it('the lab weak.example (p=none) and broken.example (p=rejectt) fail', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const weak = await gatherDmarc(resolver, WEAK_DOMAIN);
     expect(runDomainCheck(policyCheck, domainFacts({ dmarc: weak })).messageId).toBe('monitoring');
     const broken = await gatherDmarc(resolver, BROKEN_DOMAIN);
@@ -52,7 +34,7 @@ describe('gatherDmarc', () => {
 
   it('keeps every TXT record, joining the strings of each', async () => {
     const rua = `mailto:${'r'.repeat(250)}@d.example`;
-    const resolver = await resolverFor([
+    const resolver = await lab.resolverFor([
       {
         origin: 'd.example',
         records: [
@@ -66,9 +48,9 @@ describe('gatherDmarc', () => {
   });
 
   it('records NXDOMAIN and SERVFAIL apart', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     expect((await gatherDmarc(resolver, 'openspf.example')).status).toBe('NXDOMAIN');
-    server!.setBehaviour(`_dmarc.${GOOD_DOMAIN}`, 'servfail');
+    lab.server!.setBehaviour(`_dmarc.${GOOD_DOMAIN}`, 'servfail');
     const lookup = await gatherDmarc(resolver, GOOD_DOMAIN);
     expect(lookup.status).toBe('SERVFAIL');
     expect(runDomainCheck(recordCheck, domainFacts({ dmarc: lookup })).status).toBe('error');

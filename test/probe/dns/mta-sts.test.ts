@@ -30,8 +30,9 @@ import {
 } from '../../../src/lab/zones.js';
 import { MTA_STS_MAX_BODY, gatherMtaSts } from '../../../src/probe/dns/mta-sts.js';
 import { gatherMx } from '../../../src/probe/dns/mx.js';
-import { Resolver } from '../../../src/probe/dns/resolver.js';
+import type { Resolver } from '../../../src/probe/dns/resolver.js';
 import { domainFacts, runDomainCheck } from '../../helpers/dns-facts.js';
+import { labResolver } from '../../helpers/lab-dns.js';
 
 const LAB_CA = fs.readFileSync(labCertPath('ca.pem'), 'utf8');
 const POLICY_PATH = '/.well-known/mta-sts.txt';
@@ -58,10 +59,7 @@ function stsZone(domain: string, opts: { txt?: string | null; address?: string |
 async function dnsWith(zones: Zone[]): Promise<{ dns: LabDnsServer; resolver: Resolver }> {
   const dns = await startDnsServer({ zones });
   cleanups.push(() => dns.close());
-  return {
-    dns,
-    resolver: new Resolver({ servers: [{ address: dns.host, port: dns.port }], timeoutMs: 1000 }),
-  };
+  return { dns, resolver: labResolver(dns, { timeoutMs: 1000 }) };
 }
 
 async function policyServer(policies: Record<string, MtaStsPolicyConfig>): Promise<LabMtaStsServer> {

@@ -2,9 +2,7 @@
  * gatherMx against the lab DNS server: MX order, null MX (RFC 7505), CNAME'd and IP-literal
  * exchanges, and DNS failures kept as data.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDnsServer } from '../../../src/lab/dns-server.js';
-import type { LabDnsServer } from '../../../src/lab/dns-server.js';
+import { describe, expect, it } from 'vitest';
 import type { Zone } from '../../../src/lab/zones.js';
 import {
   GOOD_DOMAIN,
@@ -15,7 +13,7 @@ import {
   labZones,
 } from '../../../src/lab/zones.js';
 import { gatherMx, isIpLiteral, isNullMx } from '../../../src/probe/dns/mx.js';
-import { Resolver } from '../../../src/probe/dns/resolver.js';
+import { withLabDns } from '../../helpers/lab-dns.js';
 
 const ZONE: Zone = {
   origin: 'gather.example',
@@ -36,20 +34,11 @@ const ZONE: Zone = {
   ],
 };
 
-let server: LabDnsServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function resolverFor(zones: Zone[]): Promise<Resolver> {
-  server = await startDnsServer({ zones });
-  return new Resolver({ servers: [{ address: server.host, port: server.port }], timeoutMs: 500 });
-}
+const lab = withLabDns({ timeoutMs: 500 });
 
 describe('gatherMx', () => {
   it('gathers every exchange in preference order with its A and AAAA', async () => {
-    const mx = await gatherMx(await resolverFor([ZONE]), 'gather.example');
+    const mx = await gatherMx(await lab.resolverFor([ZONE]), 'gather.example');
     expect(mx.lookup.status).toBe('ok');
     expect(mx.lookup.authenticated).toBe(true);
     expect(mx.nullMx).toBe(false);
@@ -67,7 +56,7 @@ describe('gatherMx', () => {
   });
 
   it('detects an MX that is a CNAME, also when the alias leads nowhere', async () => {
-    const mx = await gatherMx(await resolverFor([ZONE]), 'gather.example');
+    const mx = await gatherMx(await lab.resolverFor([ZONE]), 'gather.example');
     const alias = mx.hosts.find((h) => h.name === 'alias.gather.example')!;
     expect(alias.cname).toBe('mx1.gather.example');
     expect(alias.a.records).toEqual(['127.0.0.10']);
@@ -77,16 +66,16 @@ describe('gatherMx', () => {
   });
 
   it('marks an IP-literal exchange', async () => {
-    const mx = await gatherMx(await resolverFor([ZONE]), 'gather.example');
+    const mx = await gatherMx(await lab.resolverFor([ZONE]), 'gather.example');
     const literal = mx.hosts.find((h) => h.priority === 30)!;
     expect(literal.ipLiteral).toBe(true);
     expect(literal.a.status).toBe('NXDOMAIN');
   });
 
   it('asks the A, AAAA and CNAME of all exchanges at once, each question once', async () => {
-    const resolver = await resolverFor([ZONE]);
+    const resolver = await lab.resolverFor([ZONE]);
     await gatherMx(resolver, 'gather.example');
-    const asked = server!.queries.map((q) => `${q.type} ${q.name}`);
+    const asked = lab.server!.queries.map((q) => `${q.type} ${q.name}`);
     expect(asked[0]).toBe('MX gather.example');
     expect(new Set(asked).size).toBe(asked.length);
     expect(asked).toContain('CNAME dangling.gather.example');
@@ -94,23 +83,23 @@ describe('gatherMx', () => {
   });
 
   it('recognises the lab null MX and looks up no host', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const mx = await gatherMx(resolver, NULLMX_DOMAIN);
     expect(mx.nullMx).toBe(true);
     expect(mx.lookup.records).toEqual([{ priority: 0, exchange: '' }]);
     expect(mx.hosts).toEqual([]);
-    expect(server!.queries.map((q) => q.type)).toEqual(['MX']);
+    expect(lab.server!.queries.map((q) => q.type)).toEqual(['MX']);
   });
 
   it('does not take a "." mixed with other MX records for a null MX', async () => {
-    const mx = await gatherMx(await resolverFor([ZONE]), 'mixed.gather.example');
+    const mx = await gatherMx(await lab.resolverFor([ZONE]), 'mixed.gather.example');
     expect(mx.nullMx).toBe(false);
     expect(mx.hosts.map((h) => h.name)).toEqual(['v4only.gather.example']);
     expect(mx.hosts[0].aaaa.status).toBe('NODATA');
   });
 
   it('reads the lab domains: good.example signed, weak.example with its CNAME MX', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const [good, weak] = await Promise.all([
       gatherMx(resolver, GOOD_DOMAIN),
       gatherMx(resolver, WEAK_DOMAIN),
@@ -123,8 +112,8 @@ describe('gatherMx', () => {
   });
 
   it('keeps NXDOMAIN, NODATA and SERVFAIL apart', async () => {
-    const resolver = await resolverFor([ZONE]);
-    server!.setBehaviour('broken.gather.example', 'servfail');
+    const resolver = await lab.resolverFor([ZONE]);
+    lab.server!.setBehaviour('broken.gather.example', 'servfail');
     const [nx, nodata, fail] = await Promise.all([
       gatherMx(resolver, 'nothing.gather.example'),
       gatherMx(resolver, 'nomx.gather.example'),

@@ -3,9 +3,7 @@
  * RFC 3596 §2.5), the forward lookup of each PTR name, and DNSBL lookups (RFC 5782 §2.1) with the
  * TXT reason fetched only for listed addresses.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDnsServer } from '../../../src/lab/dns-server.js';
-import type { LabDnsServer } from '../../../src/lab/dns-server.js';
+import { describe, expect, it } from 'vitest';
 import type { Zone } from '../../../src/lab/zones.js';
 import { LAB_DNSBL_ZONE, LAB_MAIL_HOSTS, WEAK_RELAY, labZones } from '../../../src/lab/zones.js';
 import type { AddressWithReasons } from '../../../src/probe/dns/reverse.js';
@@ -17,6 +15,7 @@ import {
   reverseName,
 } from '../../../src/probe/dns/reverse.js';
 import { Resolver } from '../../../src/probe/dns/resolver.js';
+import { withLabDns } from '../../helpers/lab-dns.js';
 
 const V6 = '2001:db8::10';
 const V6_PTR = '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa';
@@ -54,18 +53,9 @@ const ZONES: Zone[] = [
   },
 ];
 
-let server: LabDnsServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const lab = withLabDns({ timeoutMs: 2000 });
 
-async function resolverFor(zones: Zone[], delayMs = 0): Promise<Resolver> {
-  server = await startDnsServer({ zones, delayMs });
-  return new Resolver({ servers: [{ address: server.host, port: server.port }], timeoutMs: 2000 });
-}
-
-const asked = () => server!.queries.map((q) => `${q.type} ${q.name}`);
+const asked = () => lab.server!.queries.map((q) => `${q.type} ${q.name}`);
 
 describe('reverseName / dnsblName', () => {
   it('builds in-addr.arpa and ip6.arpa names', () => {
@@ -101,7 +91,7 @@ describe('reverseName / dnsblName', () => {
 
 describe('gatherAddresses', () => {
   it('finds the PTR of an IPv4 and an IPv6 address and confirms each forward', async () => {
-    const resolver = await resolverFor(ZONES);
+    const resolver = await lab.resolverFor(ZONES);
     const [v4, v6] = await gatherAddresses(resolver, [
       { address: '127.0.0.10', family: 4, usedBy: ['mx1.gather.example'] },
       { address: V6, family: 6, usedBy: ['mx1.gather.example'] },
@@ -118,7 +108,7 @@ describe('gatherAddresses', () => {
   });
 
   it('looks up every PTR name forward, and records a missing PTR', async () => {
-    const resolver = await resolverFor(ZONES);
+    const resolver = await lab.resolverFor(ZONES);
     const [two, none, elsewhere] = await gatherAddresses(resolver, [
       { address: '127.0.0.13', family: 4, usedBy: ['two.gather.example'] },
       { address: '127.0.0.12', family: 4, usedBy: ['mx9.gather.example'] },
@@ -134,7 +124,7 @@ describe('gatherAddresses', () => {
   });
 
   it('merges an address listed twice and keeps both users', async () => {
-    const resolver = await resolverFor(ZONES);
+    const resolver = await lab.resolverFor(ZONES);
     const out = await gatherAddresses(resolver, [
       { address: V6, family: 6, usedBy: ['mx1.gather.example'] },
       { address: '2001:DB8:0::10', family: 6, usedBy: ['mail.gather.example'] },
@@ -144,7 +134,7 @@ describe('gatherAddresses', () => {
   });
 
   it('looks addresses up in each DNSBL zone, IPv6 in nibble form, with the TXT reason only when listed', async () => {
-    const resolver = await resolverFor(ZONES);
+    const resolver = await lab.resolverFor(ZONES);
     const out = (await gatherAddresses(
       resolver,
       [
@@ -166,7 +156,7 @@ describe('gatherAddresses', () => {
   });
 
   it('adds the RFC 5782 test entry 127.0.0.2 when asked, with no user', async () => {
-    const resolver = await resolverFor(ZONES);
+    const resolver = await lab.resolverFor(ZONES);
     const out = await gatherAddresses(resolver, [{ address: '127.0.0.10', family: 4, usedBy: ['mx1'] }], {
       dnsbl: ['bl.example'],
       dnsblTestEntry: true,
@@ -179,9 +169,9 @@ describe('gatherAddresses', () => {
   });
 
   it('keeps SERVFAIL and timeouts as data', async () => {
-    const resolver = await resolverFor(ZONES);
-    server!.setBehaviour('10.0.0.127.in-addr.arpa', 'servfail');
-    server!.setBehaviour('10.0.0.127.bl.example', 'timeout');
+    const resolver = await lab.resolverFor(ZONES);
+    lab.server!.setBehaviour('10.0.0.127.in-addr.arpa', 'servfail');
+    lab.server!.setBehaviour('10.0.0.127.bl.example', 'timeout');
     const r = new Resolver({ servers: resolver.servers, timeoutMs: 200 });
     const [a] = await gatherAddresses(r, [{ address: '127.0.0.10', family: 4, usedBy: [] }], {
       dnsbl: ['bl.example'],
@@ -193,7 +183,7 @@ describe('gatherAddresses', () => {
 
   it('runs the lookups of all addresses and zones in parallel', async () => {
     const delay = 150;
-    const resolver = await resolverFor(ZONES, delay);
+    const resolver = await lab.resolverFor(ZONES, { delayMs: delay });
     const started = Date.now();
     await gatherAddresses(
       resolver,
@@ -208,11 +198,11 @@ describe('gatherAddresses', () => {
     // The critical path is two round trips (PTR then forward; DNSBL A then TXT); one at a time
     // these 20-odd questions would take over ten.
     expect(Date.now() - started).toBeLessThan(delay * 4);
-    expect(server!.queries.length).toBeGreaterThan(12);
+    expect(lab.server!.queries.length).toBeGreaterThan(12);
   });
 
   it('rejects something that is not an address of the given family', async () => {
-    const resolver = await resolverFor(ZONES);
+    const resolver = await lab.resolverFor(ZONES);
     await expect(
       gatherAddresses(resolver, [{ address: 'mx1.gather.example', family: 4, usedBy: [] }]),
     ).rejects.toThrow(RangeError);
@@ -222,7 +212,7 @@ describe('gatherAddresses', () => {
   });
 
   it('reads the lab: good.example MX confirmed over IPv6, the weak relay listed', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const out = (await gatherAddresses(
       resolver,
       [

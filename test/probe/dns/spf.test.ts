@@ -1,10 +1,9 @@
 /** The SPF gatherer against the lab DNS server: the record tree, void lookups, limits, mailauth's verdicts. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import lookupsCheck from '../../../src/checks/spf/lookups.js';
 import recordCheck from '../../../src/checks/spf/record.js';
 import voidCheck from '../../../src/checks/spf/void_lookups.js';
 import authorizesCheck from '../../../src/checks/spf/authorizes.js';
-import { startDnsServer, type LabDnsServer } from '../../../src/lab/dns-server.js';
 import {
   BADSYNTAX_DOMAIN,
   BROKEN_DOMAIN,
@@ -13,25 +12,14 @@ import {
   WEAK_DOMAIN,
   labZones,
   splitTxt,
-  type Zone,
   type ZoneRecord,
 } from '../../../src/lab/zones.js';
 import type { SpfNode } from '../../../src/model/dns-artifacts.js';
-import { Resolver } from '../../../src/probe/dns/resolver.js';
 import { LOOP_MARK, SPF_MAX_NODES, gatherSpf } from '../../../src/probe/dns/spf.js';
 import { domainFacts, runDomainCheck } from '../../helpers/dns-facts.js';
+import { withLabDns } from '../../helpers/lab-dns.js';
 
-let server: LabDnsServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function resolverFor(zones: Zone[]): Promise<Resolver> {
-  server = await startDnsServer({ zones });
-  return new Resolver({ servers: [{ address: server.host, port: server.port }], timeoutMs: 300 });
-}
+const lab = withLabDns({ timeoutMs: 300 });
 
 const txt = (name: string, data: string | string[]): ZoneRecord => ({ name, type: 'TXT', data });
 const a = (name: string, data: string): ZoneRecord => ({ name, type: 'A', data });
@@ -46,7 +34,7 @@ function depth(node: SpfNode): number {
 
 describe('gatherSpf on the lab zones', () => {
   it('good.example: one record picked out of the TXT set, mx answered, the MX hosts pass', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const mx1 = LAB_MAIL_HOSTS['mx1.good.example'];
     const spf = await gatherSpf(resolver, `${GOOD_DOMAIN}.`, {
       evaluate: [{ address: mx1 }, { address: '192.0.2.1' }],
@@ -83,7 +71,7 @@ describe('gatherSpf on the lab zones', () => {
   });
 
   it('weak.example: 3 void lookups and 16 lookup terms through an include chain cut at depth 10', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const spf = await gatherSpf(resolver, WEAK_DOMAIN, {
       evaluate: [{ address: LAB_MAIL_HOSTS['relay.weak.example'] }],
     });
@@ -114,7 +102,7 @@ describe('gatherSpf on the lab zones', () => {
   });
 
   it('broken.example: two SPF records, the long one as published (255 octets + the rest)', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const spf = await gatherSpf(resolver, BROKEN_DOMAIN, { evaluate: [{ address: '127.0.0.1' }] });
     expect(spf.tree?.spfRecords).toHaveLength(2);
     const long = spf.tree!.rawStrings.find((s) => s.length > 1)!;
@@ -125,7 +113,7 @@ describe('gatherSpf on the lab zones', () => {
   });
 
   it('badsyntax.example: mailauth says permerror, spf.record says where', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const spf = await gatherSpf(resolver, BADSYNTAX_DOMAIN, {
       evaluate: [{ address: '192.0.2.1', helo: 'mail.example.org' }],
     });
@@ -139,7 +127,7 @@ describe('gatherSpf on the lab zones', () => {
 
 describe('gatherSpf on small zones', () => {
   it('follows include: and redirect= in record order and reads a split record', async () => {
-    const resolver = await resolverFor([
+    const resolver = await lab.resolverFor([
       {
         origin: 't.example',
         records: [
@@ -166,7 +154,7 @@ describe('gatherSpf on small zones', () => {
   });
 
   it('picks "v=spf1" case-insensitively and only when followed by a space or the end', async () => {
-    const resolver = await resolverFor([
+    const resolver = await lab.resolverFor([
       {
         origin: 'c.example',
         records: [
@@ -181,7 +169,7 @@ describe('gatherSpf on small zones', () => {
   });
 
   it('stops at a loop and marks it', async () => {
-    const resolver = await resolverFor([
+    const resolver = await lab.resolverFor([
       {
         origin: 'l.example',
         records: [
@@ -213,7 +201,7 @@ describe('gatherSpf on small zones', () => {
       records.push(txt(n, splitTxt(`v=spf1 ${kids.map((k) => `include:${k}`).join(' ')} -all`)));
       for (const k of kids) records.push(txt(k, 'v=spf1 -all'));
     }
-    const resolver = await resolverFor([{ origin: 'w.example', records }]);
+    const resolver = await lab.resolverFor([{ origin: 'w.example', records }]);
     const { tree } = await gatherSpf(resolver, 'w.example');
     expect(count(tree!)).toBe(SPF_MAX_NODES);
     // The first includes got their children; the budget ran out in record order.
@@ -222,7 +210,7 @@ describe('gatherSpf on small zones', () => {
   });
 
   it('records void and unanswered lookups of a, mx (and its hosts) and exists; leaves macros alone', async () => {
-    const resolver = await resolverFor([
+    const resolver = await lab.resolverFor([
       {
         origin: 'v.example',
         records: [
@@ -238,7 +226,7 @@ describe('gatherSpf on small zones', () => {
         ],
       },
     ]);
-    server!.setBehaviour('slow.v.example', 'servfail');
+    lab.server!.setBehaviour('slow.v.example', 'servfail');
     const { tree } = await gatherSpf(resolver, 'v.example');
     expect(tree?.voidLookups).toEqual([
       'a:gone.v.example → gone.v.example A/AAAA NXDOMAIN',
@@ -247,12 +235,14 @@ describe('gatherSpf on small zones', () => {
       'a:slow.v.example → slow.v.example A/AAAA SERVFAIL',
     ]);
     expect(tree?.children).toEqual([]); // the macro include cannot be followed
-    expect(server!.queries.some((q) => q.name.includes('%'))).toBe(false);
+    expect(lab.server!.queries.some((q) => q.name.includes('%'))).toBe(false);
   });
 
   it('an unanswered apex sets error; NXDOMAIN is an answer', async () => {
-    const resolver = await resolverFor([{ origin: 'e.example', records: [txt('e.example', 'v=spf1 -all')] }]);
-    server!.setBehaviour('e.example', 'timeout');
+    const resolver = await lab.resolverFor([
+      { origin: 'e.example', records: [txt('e.example', 'v=spf1 -all')] },
+    ]);
+    lab.server!.setBehaviour('e.example', 'timeout');
     const spf = await gatherSpf(resolver, 'e.example', { evaluate: [{ address: '192.0.2.1' }] });
     expect(spf.error).toBe('TXT e.example: TIMEOUT');
     expect(spf.evaluations?.[0]?.result).toBe('temperror');
@@ -263,24 +253,24 @@ describe('gatherSpf on small zones', () => {
   });
 
   it('an include that does not answer is kept with its status', async () => {
-    const resolver = await resolverFor([
+    const resolver = await lab.resolverFor([
       {
         origin: 's.example',
         records: [txt('s.example', 'v=spf1 include:x.s.example -all'), txt('x.s.example', 'v=spf1 -all')],
       },
     ]);
-    server!.setBehaviour('x.s.example', 'refused');
+    lab.server!.setBehaviour('x.s.example', 'refused');
     const { tree } = await gatherSpf(resolver, 's.example');
     expect(tree?.children[0]?.lookup.status).toBe('REFUSED');
     expect(runDomainCheck(recordCheck, domainFacts({ spf: { tree: tree! } })).status).toBe('error');
   });
 
   it('asks each (name, type) once, also across mailauth evaluations', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     await gatherSpf(resolver, GOOD_DOMAIN, {
       evaluate: [{ address: '127.0.0.10' }, { address: '127.0.0.11' }],
     });
-    const asked = server!.queries.filter((q) => q.transport === 'udp').map((q) => `${q.name}|${q.type}`);
+    const asked = lab.server!.queries.filter((q) => q.transport === 'udp').map((q) => `${q.name}|${q.type}`);
     expect(new Set(asked).size).toBe(asked.length);
   });
 });
@@ -288,7 +278,7 @@ describe('gatherSpf on small zones', () => {
 describe('gatherSpf on malformed names', () => {
   it('does not ask names that cannot be encoded, and never throws', async () => {
     const long = `${'x'.repeat(70)}.m.example`;
-    const resolver = await resolverFor([
+    const resolver = await lab.resolverFor([
       {
         origin: 'm.example',
         records: [txt('m.example', `v=spf1 a:${long} include:${long} mx:a..m.example -all`)],
@@ -297,7 +287,7 @@ describe('gatherSpf on malformed names', () => {
     const spf = await gatherSpf(resolver, 'm.example', { evaluate: [{ address: '192.0.2.1' }] });
     expect(spf.tree?.children).toEqual([]);
     expect(spf.tree?.voidLookups).toEqual([]);
-    expect(server!.queries.map((q) => q.name)).not.toContain(long);
+    expect(lab.server!.queries.map((q) => q.name)).not.toContain(long);
     expect(spf.evaluations?.[0]?.result).toMatch(/^(permerror|temperror)$/);
     const facts = domainFacts({ spf });
     expect(runDomainCheck(recordCheck, facts).data?.problem).toBe(

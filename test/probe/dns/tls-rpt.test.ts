@@ -1,27 +1,16 @@
 /** The TLS-RPT gatherer against the lab DNS server. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/tls_rpt/record.js';
-import { startDnsServer, type LabDnsServer } from '../../../src/lab/dns-server.js';
-import { GOOD_DOMAIN, WEAK_DOMAIN, labZones, splitTxt, type Zone } from '../../../src/lab/zones.js';
-import { Resolver } from '../../../src/probe/dns/resolver.js';
+import { GOOD_DOMAIN, WEAK_DOMAIN, labZones, splitTxt } from '../../../src/lab/zones.js';
 import { gatherTlsRpt } from '../../../src/probe/dns/tls-rpt.js';
 import { domainFacts, runDomainCheck } from '../../helpers/dns-facts.js';
+import { withLabDns } from '../../helpers/lab-dns.js';
 
-let server: LabDnsServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function resolverFor(zones: Zone[]): Promise<Resolver> {
-  server = await startDnsServer({ zones });
-  return new Resolver({ servers: [{ address: server.host, port: server.port }], timeoutMs: 500 });
-}
+const lab = withLabDns({ timeoutMs: 500 });
 
 describe('gatherTlsRpt', () => {
   it('reads the record at _smtp._tls', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const lookup = await gatherTlsRpt(resolver, `${GOOD_DOMAIN}.`);
     expect(lookup).toMatchObject({
       name: `_smtp._tls.${GOOD_DOMAIN}`,
@@ -33,7 +22,7 @@ describe('gatherTlsRpt', () => {
   });
 
   it('records NXDOMAIN for a domain without one', async () => {
-    const resolver = await resolverFor(labZones());
+    const resolver = await lab.resolverFor(labZones());
     const lookup = await gatherTlsRpt(resolver, WEAK_DOMAIN);
     expect(lookup.status).toBe('NXDOMAIN');
     expect(runDomainCheck(check, domainFacts({ tlsRpt: lookup })).status).toBe('fail');
@@ -42,7 +31,7 @@ describe('gatherTlsRpt', () => {
   it('joins a record split into several strings', async () => {
     const rua = `mailto:${'x'.repeat(250)}@split.example`;
     const text = `v=TLSRPTv1; rua=${rua}`;
-    const resolver = await resolverFor([
+    const resolver = await lab.resolverFor([
       {
         origin: 'split.example',
         records: [{ name: '_smtp._tls.split.example', type: 'TXT', data: splitTxt(text) }],
@@ -54,8 +43,8 @@ describe('gatherTlsRpt', () => {
   });
 
   it('records a timeout as TIMEOUT', async () => {
-    const resolver = await resolverFor(labZones());
-    server!.setBehaviour(`_smtp._tls.${GOOD_DOMAIN}`, 'timeout');
+    const resolver = await lab.resolverFor(labZones());
+    lab.server!.setBehaviour(`_smtp._tls.${GOOD_DOMAIN}`, 'timeout');
     const lookup = await gatherTlsRpt(resolver, GOOD_DOMAIN);
     expect(lookup.status).toBe('TIMEOUT');
     expect(runDomainCheck(check, domainFacts({ tlsRpt: lookup })).status).toBe('error');

@@ -3,10 +3,8 @@
  * the lab's records judged by tls.dane against the lab certificates.
  */
 import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import check from '../../../src/checks/tls/dane.js';
-import { startDnsServer } from '../../../src/lab/dns-server.js';
-import type { LabDnsServer } from '../../../src/lab/dns-server.js';
 import { labCertPath } from '../../../src/lab/lab.js';
 import {
   GOOD_DOMAIN,
@@ -16,24 +14,20 @@ import {
   WEAK_MX2,
   WEAK_MX_ALIAS,
   goodCertSpkiSha256,
-  labZones,
 } from '../../../src/lab/zones.js';
-import type { Zone } from '../../../src/lab/zones.js';
 import { gatherMx } from '../../../src/probe/dns/mx.js';
-import { Resolver } from '../../../src/probe/dns/resolver.js';
+import type { Resolver } from '../../../src/probe/dns/resolver.js';
 import { gatherTlsa, tlsaName } from '../../../src/probe/dns/tlsa.js';
 import { certificate, endpoint, hostFacts, LAB_CA, withHandshake } from '../../helpers/facts.js';
 import { domainFacts, runDomainCheck } from '../../helpers/dns-facts.js';
+import { withLabDns } from '../../helpers/lab-dns.js';
 
-let server: LabDnsServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const lab = withLabDns({ timeoutMs: 300, dnssec: true });
 
-async function labResolver(zones: Zone[] = labZones(), dnssec = true): Promise<Resolver> {
-  server ??= await startDnsServer({ zones });
-  return new Resolver({ servers: [{ address: server.host, port: server.port }], timeoutMs: 300, dnssec });
+/** A resolver to this test's lab DNS server, started on the lab zones at the first call. */
+async function labResolver(dnssec = true): Promise<Resolver> {
+  if (!lab.server) await lab.start();
+  return lab.resolver({ dnssec });
 }
 
 describe('gatherTlsa', () => {
@@ -53,21 +47,21 @@ describe('gatherTlsa', () => {
     });
     expect(tlsa[GOOD_MX2]).toMatchObject({ status: 'ok', authenticated: true });
     expect(tlsa[WEAK_MX2].status).toBe('NXDOMAIN');
-    expect(server!.queries.filter((q) => q.type === 'TLSA')).toHaveLength(3);
+    expect(lab.server!.queries.filter((q) => q.type === 'TLSA')).toHaveLength(3);
   });
 
   it('reports an unsigned zone without AD, and no DNSSEC status when DO is not set', async () => {
     const unsigned = await gatherTlsa(await labResolver(), [WEAK_MX_ALIAS]);
     expect(unsigned[WEAK_MX_ALIAS]).toMatchObject({ status: 'ok', authenticated: false });
-    const noDo = await gatherTlsa(await labResolver(labZones(), false), [GOOD_MX1]);
+    const noDo = await gatherTlsa(await labResolver(false), [GOOD_MX1]);
     expect(noDo[GOOD_MX1].status).toBe('ok');
     expect(noDo[GOOD_MX1].authenticated).toBeUndefined();
   });
 
   it('keeps SERVFAIL and a timeout as data', async () => {
     const resolver = await labResolver();
-    server!.setBehaviour(`_25._tcp.${GOOD_MX1}`, 'servfail');
-    server!.setBehaviour(`_25._tcp.${GOOD_MX2}`, 'timeout');
+    lab.server!.setBehaviour(`_25._tcp.${GOOD_MX1}`, 'servfail');
+    lab.server!.setBehaviour(`_25._tcp.${GOOD_MX2}`, 'timeout');
     const tlsa = await gatherTlsa(resolver, [GOOD_MX1, GOOD_MX2]);
     expect([tlsa[GOOD_MX1].status, tlsa[GOOD_MX2].status]).toEqual(['SERVFAIL', 'TIMEOUT']);
   });
