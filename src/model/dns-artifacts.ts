@@ -111,6 +111,8 @@ export interface MtaStsFacts {
     redirected?: boolean;
     /** TLS or HTTP failure, e.g. certificate not valid for mta-sts.<domain>. */
     error?: string;
+    /** How the A and AAAA lookups of mta-sts.<domain> ended when neither gave an address. */
+    addressLookup?: { a: DnsStatus; aaaa: DnsStatus };
     certificate?: {
       subject: string;
       issuer: string;

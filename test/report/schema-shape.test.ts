@@ -376,6 +376,7 @@ const mtaStsFetch: Shape<NonNullable<MtaStsFacts['fetch']>> = {
   body: 'optional',
   redirected: 'optional',
   error: 'optional',
+  addressLookup: 'optional',
   certificate: 'optional',
 };
 const mtaStsCertificate: Shape<NonNullable<NonNullable<MtaStsFacts['fetch']>['certificate']>> = {

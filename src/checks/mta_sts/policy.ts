@@ -91,6 +91,14 @@ export default defineDomainCheck({
     const { fetch, policy } = sts;
     if (!fetch) return cannotJudge('the MTA-STS policy was not fetched', evidence);
     evidence.push(...fetchEvidence(fetch));
+    const lookups = fetch.addressLookup;
+    const unanswered =
+      lookups &&
+      [lookups.a, lookups.aaaa].some((st) => st === 'TIMEOUT' || st === 'SERVFAIL' || st === 'REFUSED');
+    if (unanswered && fetch.error) {
+      // The policy host's address lookup went unanswered: that says nothing about the policy.
+      return cannotJudge(`the policy host could not be resolved: ${fetch.error}`, evidence);
+    }
     const reason = fetchProblem(fetch);
     if (reason !== undefined) {
       return {

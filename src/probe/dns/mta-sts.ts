@@ -117,7 +117,13 @@ async function fetchPolicyFile(
     resolver.lookup<string>(host, 'AAAA'),
   ]);
   const address = a.records[0] ?? aaaa.records[0];
-  if (address === undefined) return { url, error: `${host} has no address (${noAddressReason(a, aaaa)})` };
+  if (address === undefined) {
+    return {
+      url,
+      error: `${host} has no address (${noAddressReason(a, aaaa)})`,
+      addressLookup: { a: a.status, aaaa: aaaa.status },
+    };
+  }
   const where = `${address} port ${port}`;
 
   return new Promise<FetchFacts>((resolve) => {

@@ -280,3 +280,19 @@ describe('MTA-STS helpers', () => {
     ).toEqual(['mode field repeated']);
   });
 });
+
+describe('mta_sts.policy when the policy host does not resolve', () => {
+  it('is an error when the address lookups went unanswered, a fail when the host has no address', async () => {
+    const { runDomainCheck, domainFacts, dnsLookup } = await import('../../helpers/dns-facts.js');
+    const sts = (a: 'TIMEOUT' | 'NXDOMAIN'): MtaStsFacts => ({
+      txt: dnsLookup<string>('_mta-sts.example.edu', 'TXT', ['v=STSv1; id=20261121']),
+      fetch: {
+        url: 'https://mta-sts.example.edu/.well-known/mta-sts.txt',
+        error: `mta-sts.example.edu has no address (A ${a}, AAAA ${a})`,
+        addressLookup: { a, aaaa: a },
+      },
+    });
+    expect(runDomainCheck(check, domainFacts({ mtaSts: sts('TIMEOUT') })).status).toBe('error');
+    expect(runDomainCheck(check, domainFacts({ mtaSts: sts('NXDOMAIN') })).status).toBe('fail');
+  });
+});

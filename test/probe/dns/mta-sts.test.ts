@@ -238,6 +238,7 @@ describe('gatherMtaSts', () => {
     expect(facts.fetch).toEqual({
       url: `https://mta-sts.noaddr.example${POLICY_PATH}`,
       error: 'mta-sts.noaddr.example has no address (A NXDOMAIN, AAAA NXDOMAIN)',
+      addressLookup: { a: 'NXDOMAIN', aaaa: 'NXDOMAIN' },
     });
   });
 
