@@ -6,7 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { demoCommand } from './demo.js';
 import { domainCommand } from './domain.js';
+import { explainCommand } from './explain.js';
 import { hostCommand } from './host.js';
+import { policyCommand } from './policy.js';
 import { UsageError, type Io } from './io.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -16,7 +18,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  for (const cmd of [hostCommand(io, setExit), domainCommand(io, setExit), demoCommand(io, setExit)]) {
+  for (const cmd of [
+    hostCommand(io, setExit),
+    domainCommand(io, setExit),
+    demoCommand(io, setExit),
+    policyCommand(io, setExit),
+    explainCommand(io, setExit),
+  ]) {
     cmd
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

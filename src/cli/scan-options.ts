@@ -10,6 +10,7 @@ import { Resolver, parseResolver, type ResolverServer } from '../probe/dns/resol
 import { DnsCacheFileError } from '../probe/dns/cache-file.js';
 import { CaFileError, loadTrustStore } from '../probe/tls/trust.js';
 import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy } from '../policy/builtin.js';
+import { PolicyError, resolvePolicy } from '../policy/loader.js';
 import type { Report, RenderOptions } from '../model/results.js';
 import { renderJson } from '../report/json.js';
 import { renderTable } from '../report/table.js';
@@ -53,8 +54,8 @@ export interface ScanOptions {
 export function addScanOptions(cmd: Command): Command {
   return cmd
     .option(
-      '--policy <name>',
-      `policy to judge against: ${Object.keys(BUILTIN_POLICIES).join(', ')}`,
+      '--policy <name|file>',
+      `policy to judge against: ${Object.keys(BUILTIN_POLICIES).join(', ')}, or a policy file (.yaml)`,
       DEFAULT_POLICY,
     )
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
@@ -144,11 +145,18 @@ export function credentialsFrom(o: ScanOptions, io: Io): Credentials | undefined
   return { user: o.authUser, ...(password ? { password } : {}), ...(token ? { oauthToken: token } : {}) };
 }
 
-export function policyFrom(name: string): Policy {
-  const p = BUILTIN_POLICIES[name];
-  if (!p)
-    throw new UsageError(`unknown policy "${name}" (built-in: ${Object.keys(BUILTIN_POLICIES).join(', ')})`);
-  return p;
+/**
+ * The policy to judge with: a built-in by name, or a policy file when the value is a path (ends in
+ * .yaml/.yml, contains a path separator, or names an existing file). An unknown name or an invalid
+ * file is a usage error naming the file, line, column and key.
+ */
+export function policyFrom(nameOrFile: string): Policy {
+  try {
+    return resolvePolicy(nameOrFile).policy;
+  } catch (err) {
+    if (err instanceof PolicyError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 export function probeSettingsFrom(o: ScanOptions, io: Io): Omit<HostProbeSettings, 'needs'> {

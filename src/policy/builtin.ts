@@ -11,11 +11,21 @@ export interface CheckPolicy {
   params?: Record<string, unknown>;
 }
 
+/** The roles an inventory assigns to hosts; a policy may scope overrides to them. */
+export const POLICY_ROLES = ['relay', 'mx', 'submission'] as const;
+export type PolicyRole = (typeof POLICY_ROLES)[number];
+
 export interface Policy {
   name: string;
   description: string;
   source: 'built-in' | 'file';
   checks: Record<string, CheckPolicy>;
+  /**
+   * Per-role overrides (policy files only). Each entry is already resolved — severity and the
+   * merged params of the policy-wide entry with the role's changes — so for a host with role R
+   * the effective entry of a check is `roles[R][id] ?? checks[id]`.
+   */
+  roles?: Partial<Record<PolicyRole, Record<string, CheckPolicy>>>;
 }
 
 const fail: CheckPolicy = { severity: 'fail' };
