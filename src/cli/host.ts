@@ -1,7 +1,8 @@
 /**
  * `mailcheck host HOST[:PORT]...`: probe SMTP hosts on 25, 587 and 465 (or the ports given).
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { POLICY_ROLES, type PolicyRole } from '../policy/builtin.js';
 import type { PortProfile } from '../model/artifacts.js';
 import type { HostTarget } from '../probe/host.js';
 import { exitCodeFor } from '../runner/scan.js';
@@ -15,6 +16,7 @@ export const DEFAULT_PORTS = [25, 587, 465] as const;
 
 interface HostOptions extends ScanOptions {
   domain?: string;
+  role?: PolicyRole;
   port?: number[];
   smtpsPort?: number[];
   submissionPort?: number[];
@@ -56,7 +58,12 @@ export function hostCommand(io: Io, setExit: (code: number) => void): Command {
       'treat this port as submission like 587 (repeatable)',
       collect(parsePort),
     )
-    .option('--domain <domain>', "also check that the hosts' addresses are authorised by this domain's SPF");
+    .option('--domain <domain>', "also check that the hosts' addresses are authorised by this domain's SPF")
+    .addOption(
+      new Option('--role <role>', "the hosts' role: the policy's overrides for that role apply").choices([
+        ...POLICY_ROLES,
+      ]),
+    );
   addScanOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -77,7 +84,7 @@ Examples:
       input: h,
       target: hostTarget(parseHostSpec(h), o),
     }));
-    let report = await scanWithOptions(targets, o, io);
+    let report = await scanWithOptions(targets, o, io, o.role ? { role: o.role } : {});
     if (spfDomain) report = mergeReports(report, await spfOfDomain(spfDomain, report, o, io));
     emitReport(report, o, io);
     setExit(exitCodeFor(report));

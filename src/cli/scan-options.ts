@@ -9,7 +9,7 @@ import { ConnectionLimiter } from '../probe/limiter.js';
 import { Resolver, parseResolver, type ResolverServer } from '../probe/dns/resolver.js';
 import { DnsCacheFileError } from '../probe/dns/cache-file.js';
 import { CaFileError, loadTrustStore } from '../probe/tls/trust.js';
-import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy } from '../policy/builtin.js';
+import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy, type PolicyRole } from '../policy/builtin.js';
 import { PolicyError, resolvePolicy } from '../policy/loader.js';
 import type { Report, RenderOptions } from '../model/results.js';
 import { renderJson } from '../report/json.js';
@@ -238,6 +238,8 @@ export interface ScanExtras {
   domain?: DomainOnlySettings;
   /** Only these check ids (default: every check the policy turns on). */
   only?: readonly string[];
+  /** The role of the hosts scanned (relay, mx, submission): the policy's role overrides apply. */
+  role?: PolicyRole;
 }
 
 /** Scans targets with the options every scanning command shares. */
@@ -251,7 +253,7 @@ export async function scanWithOptions(
   const policy = policyFrom(o.policy);
   const settings = probeSettingsFrom(o, io);
   extras.adjust?.(settings);
-  const selected = selectChecks(REGISTRY, policy, extras.only);
+  const selected = selectChecks(REGISTRY, policy, extras.only, extras.role);
   if (domainSettings) {
     // DNSBL zones: those the policy names plus --dnsbl; the check judges exactly what was asked.
     const dnsbl = selected.find((c) => c.check.id === 'dnsbl.listed');
@@ -262,6 +264,7 @@ export async function scanWithOptions(
     domainSettings = { ...domainSettings, dnsblZones: zones };
   }
   const report = await scanHosts({
+    ...(extras.role ? { roles: [extras.role] } : {}),
     targets,
     policy,
     selected,

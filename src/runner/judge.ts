@@ -8,7 +8,7 @@ import { endpointLabel } from '../errors.js';
 import type { CheckResult, MtaName, Severity, Status } from '../model/results.js';
 import type { AnyCheck, DomainCheck, EndpointCheck, Finding, MtaIdentity } from '../checks/types.js';
 import { identifyMta } from '../checks/mta.js';
-import type { Policy } from '../policy/builtin.js';
+import type { Policy, PolicyRole } from '../policy/builtin.js';
 
 export interface SelectedCheck {
   check: AnyCheck;
@@ -21,11 +21,13 @@ export function selectChecks(
   registry: readonly AnyCheck[],
   policy: Policy,
   only?: readonly string[],
+  role?: PolicyRole,
 ): SelectedCheck[] {
   const out: SelectedCheck[] = [];
   for (const check of registry) {
     if (only && !only.includes(check.id)) continue;
-    const p = policy.checks[check.id];
+    // A role's entry (already merged with the policy-wide one by the loader) wins for hosts in that role.
+    const p = (role && policy.roles?.[role]?.[check.id]) ?? policy.checks[check.id];
     const severity = p?.severity ?? 'fail';
     if (severity === 'off') continue;
     out.push({ check, severity, params: { ...check.defaultParams, ...p?.params } });

@@ -33,6 +33,8 @@ export interface HostScanRequest {
   selected: SelectedCheck[];
   settings: Omit<HostProbeSettings, 'needs'>;
   domainSettings?: DomainOnlySettings;
+  /** Roles of the scanned hosts (published per target; the checks were selected for them). */
+  roles?: string[];
   concurrency: number;
   /** Published in the report: options that change results, never credentials. */
   options: Record<string, unknown>;
@@ -128,7 +130,7 @@ async function scanOne(req: HostScanRequest, t: ScanTarget, needs: Set<Requireme
     name: t.kind === 'host' ? t.target.host : t.target.domain,
     displayName: t.target.displayName,
     input: t.input,
-    roles: [],
+    roles: req.roles ?? [],
     state: outcome.state,
     checks,
     summary: countStatuses([{ checks }]),
