@@ -1,8 +1,7 @@
 /**
  * Built-in policies as data: per check a severity (what a failing check counts as) and, where a
  * check has parameters, the values this policy sets. Checks keep their own defaults; a policy
- * only says what differs. Policy files (which `extends` one of these) arrive with the policy
- * loader; until then `--policy` takes a built-in name.
+ * only says what differs. Policy files `extends` one of these (src/policy/loader.ts).
  */
 import type { Severity } from '../model/results.js';
 
