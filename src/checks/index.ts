@@ -46,6 +46,9 @@ import spfRecord from './spf/record.js';
 import spfVoidLookups from './spf/void_lookups.js';
 import tlsDane from './tls/dane.js';
 import tlsRptRecord from './tls_rpt/record.js';
+import relayOpen from './relay/open.js';
+import authRequired from './auth/required.js';
+import dataAccepted from './data/accepted.js';
 
 /**
  * Report order: a domain's DNS first (MX, reverse DNS, SPF, DKIM, DMARC, MTA-STS/TLS-RPT, DANE,
@@ -95,6 +98,9 @@ export const REGISTRY: readonly AnyCheck[] = [
   authSubmission,
   authMechanisms,
   authLogin,
+  authRequired,
+  relayOpen,
+  dataAccepted,
 ];
 
 export function findCheck(id: string): AnyCheck | undefined {

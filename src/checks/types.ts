@@ -34,6 +34,8 @@ export type Requirement =
   | 'vrfy'
   | 'expn'
   | 'auth-login' // log in with the given credentials
+  | 'relay' // the open-relay battery (and again after AUTH with credentials), own connection, never DATA
+  | 'data' // the opt-in test message (--send-test --from A --to B), own connection
   // Domain (DNS) probes; a run that selects none of the SMTP requirements opens no socket.
   | 'dns-mx' // MX and the A/AAAA of every MX host
   | 'dns-reverse' // PTR of every mail host address and the forward lookup of each PTR name

@@ -1,7 +1,9 @@
 /**
  * `mailcheck host HOST[:PORT]...`: probe SMTP hosts on 25, 587 and 465 (or the ports given).
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { validateAddress } from '../probe/smtp/data.js';
+import { UsageError } from './io.js';
 import { POLICY_ROLES, type PolicyRole } from '../policy/builtin.js';
 import type { PortProfile } from '../model/artifacts.js';
 import type { HostTarget } from '../probe/host.js';
@@ -16,6 +18,9 @@ export const DEFAULT_PORTS = [25, 587, 465] as const;
 
 interface HostOptions extends ScanOptions {
   domain?: string;
+  sendTest?: boolean;
+  from?: string;
+  to?: string;
   role?: PolicyRole;
   port?: number[];
   smtpsPort?: number[];
@@ -59,6 +64,9 @@ export function hostCommand(io: Io, setExit: (code: number) => void): Command {
       collect(parsePort),
     )
     .option('--domain <domain>', "also check that the hosts' addresses are authorised by this domain's SPF")
+    .option('--send-test', 'send one generated test message (needs --from and --to); off by default')
+    .option('--from <address>', 'envelope sender of the --send-test message', parseAddressArg)
+    .option('--to <address>', 'recipient of the --send-test message', parseAddressArg)
     .addOption(
       new Option('--role <role>', "the hosts' role: the policy's overrides for that role apply").choices([
         ...POLICY_ROLES,
@@ -84,12 +92,34 @@ Examples:
       input: h,
       target: hostTarget(parseHostSpec(h), o),
     }));
-    let report = await scanWithOptions(targets, o, io, o.role ? { role: o.role } : {});
+    const sendTest = sendTestOf(o);
+    let report = await scanWithOptions(targets, o, io, {
+      ...(o.role ? { role: o.role } : {}),
+      ...(sendTest ? { adjust: (settings) => (settings.sendTest = sendTest) } : {}),
+    });
     if (spfDomain) report = mergeReports(report, await spfOfDomain(spfDomain, report, o, io));
     emitReport(report, o, io);
     setExit(exitCodeFor(report));
   });
   return cmd;
+}
+
+/** --send-test is opt-in and needs both addresses; the addresses alone do nothing. */
+function sendTestOf(o: HostOptions): { from: string; to: string } | undefined {
+  if (!o.sendTest) {
+    if (o.from || o.to) throw new UsageError('--from and --to are only used with --send-test');
+    return undefined;
+  }
+  if (!o.from || !o.to) throw new UsageError('--send-test needs both --from and --to');
+  return { from: o.from, to: o.to };
+}
+
+function parseAddressArg(v: string): string {
+  try {
+    return validateAddress(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 /** --domain D: judge every address the hosts resolved to against D's SPF (spf.* checks only). */

@@ -8,6 +8,7 @@ import type { Credentials } from '../probe/smtp/auth.js';
 import { ConnectionLimiter } from '../probe/limiter.js';
 import { Resolver, parseResolver, type ResolverServer } from '../probe/dns/resolver.js';
 import { DnsCacheFileError } from '../probe/dns/cache-file.js';
+import { validateRelayDomain } from '../probe/smtp/relay.js';
 import { CaFileError, loadTrustStore } from '../probe/tls/trust.js';
 import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy, type PolicyRole } from '../policy/builtin.js';
 import { PolicyError, resolvePolicy } from '../policy/loader.js';
@@ -48,6 +49,7 @@ export interface ScanOptions {
   allowPlaintextAuth?: boolean;
   /** Set by commands that log in with their own account (the demo), for the published options. */
   authenticated?: boolean;
+  relayDomain?: string;
 }
 
 /** Adds the common options to a command. */
@@ -87,6 +89,11 @@ export function addScanOptions(cmd: Command): Command {
     .option('--ipv6', 'probe IPv6 addresses only')
     .option('--ca-file <file>', 'extra trusted CA certificates (PEM), e.g. a campus CA')
     .option(
+      '--relay-domain <domain>',
+      'external domain the open-relay tests address (default mailcheck-relay-test.example, never delivered to)',
+      parseRelayDomainArg,
+    )
+    .option(
       '--dns-cache <file>',
       'replay DNS answers recorded in this file and record new ones (reproducible offline scans)',
     )
@@ -104,6 +111,14 @@ export function addScanOptions(cmd: Command): Command {
       '--allow-plaintext-auth',
       'allow sending credentials without TLS, or over TLS whose certificate does not validate (never the default)',
     );
+}
+
+function parseRelayDomainArg(v: string): string {
+  try {
+    return validateRelayDomain(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function parseResolverArg(v: string): ResolverServer {
@@ -176,6 +191,7 @@ export function probeSettingsFrom(o: ScanOptions, io: Io): Omit<HostProbeSetting
     trust,
     ...(credentials ? { credentials } : {}),
     allowPlaintextAuth: o.allowPlaintextAuth === true,
+    ...(o.relayDomain ? { relayDomain: o.relayDomain } : {}),
     limiter: new ConnectionLimiter(o.connectionsPerHost),
     resolver: resolverFrom(o),
     ...(o.ipv4 ? { family: 4 as const } : o.ipv6 ? { family: 6 as const } : {}),
@@ -254,6 +270,10 @@ export async function scanWithOptions(
   const settings = probeSettingsFrom(o, io);
   extras.adjust?.(settings);
   const selected = selectChecks(REGISTRY, policy, extras.only, extras.role);
+  // The relay battery addresses --relay-domain, else the domain the policy names for relay.open.
+  const relayParams = selected.find((c) => c.check.id === 'relay.open')?.params;
+  if (!settings.relayDomain && typeof relayParams?.relayDomain === 'string')
+    settings.relayDomain = relayParams.relayDomain;
   if (domainSettings) {
     // DNSBL zones: those the policy names plus --dnsbl; the check judges exactly what was asked.
     const dnsbl = selected.find((c) => c.check.id === 'dnsbl.listed');

@@ -215,6 +215,110 @@ export interface AuthAttempt {
   refused?: string;
 }
 
+/**
+ * How a relay-test recipient is written. `foreign`: the address's own domain is the external test
+ * domain (plain, or behind a source route the server should ignore, RFC 5321 §3.6.1). `routed`:
+ * addressed to this server (its name or IP literal) or to no domain at all, with the external
+ * domain hidden in the local part (%-hack, quoted "@", double "@", UUCP bang path).
+ */
+export type RelayFormKind = 'foreign' | 'routed';
+
+/** One command of a relay or DATA test and the server's reply to it. */
+export interface SmtpExchange {
+  /** Exactly what was sent, e.g. "RCPT TO:<relay-test@mailcheck-relay-test.example>". */
+  command: string;
+  reply: SmtpReply;
+}
+
+/** One MAIL FROM / RCPT TO form of the open-relay battery. DATA is never sent. */
+export interface RelayAttempt {
+  /** Stable name of the form, e.g. "null-sender", "percent-hack-ip", "bang-path". */
+  form: string;
+  kind: RelayFormKind;
+  mail: SmtpExchange;
+  /** Absent when MAIL was refused and RCPT was therefore not sent (no PIPELINING). */
+  rcpt?: SmtpExchange;
+  /** The reply to the RSET that ended the transaction, when one was sent. */
+  rset?: SmtpReply;
+  overTls: boolean;
+  /** MAIL, RCPT and RSET went out in one write (RFC 2920). */
+  pipelined: boolean;
+}
+
+/** The relay battery run once, either as a stranger or after AUTH. */
+export interface RelayBattery {
+  authenticated: boolean;
+  /** How many forms the battery has; fewer attempts mean it stopped or failed early. */
+  forms: number;
+  attempts: RelayAttempt[];
+  /** A 530 on the cleartext session asked for STARTTLS: the battery upgraded and went on inside TLS. */
+  tlsRequired?: SmtpExchange;
+  /**
+   * The battery stopped at a 530 (RFC 4954 §6 "Authentication required", or STARTTLS demanded on a
+   * server that cannot do it): nobody gets further without it.
+   */
+  stopped?: { reason: 'auth-required' | 'tls-required'; form: string; exchange: SmtpExchange };
+  /**
+   * SMTP sessions the battery used: one where the server allows it, a new one after every few
+   * refusals (servers such as Postfix slow down, then disconnect, clients that make many errors)
+   * and after a disconnect.
+   */
+  sessions: number;
+  /** Connections re-opened because the server closed one part-way (bounded). */
+  reconnects: number;
+  /** Why the battery could not try every form (connect failure, timeout, repeated disconnects). */
+  failure?: ProbeFailure;
+}
+
+/** The open-relay test (relay.open, auth.required), on a connection of its own. */
+export interface RelayFacts {
+  /** The external domain the recipients are addressed to (--relay-domain). */
+  relayDomain: string;
+  /** The server's own name, from its greeting (else its EHLO reply, else the host probed). */
+  serverName: string;
+  /** The domain used for the "local sender" form. */
+  localDomain: string;
+  /** The server's address as an RFC 5321 §4.1.3 literal, e.g. "[192.0.2.1]" or "[IPv6:2001:db8::1]". */
+  ipLiteral: string;
+  pipelining: boolean;
+  unauthenticated: RelayBattery;
+  /**
+   * RCPT to a random, surely unknown local part at the server's own name: 2xx means it accepts any
+   * local address, so a 2xx to a routed form does not by itself show that it relays.
+   */
+  catchAll?: SmtpExchange;
+  /** The login before the authenticated battery (credentials are never recorded). */
+  auth?: AuthAttempt;
+  authenticated?: RelayBattery;
+  /** Why no authenticated battery ran although credentials were given. */
+  authSkipped?: string;
+  ms: number;
+}
+
+/** The opt-in test message (data.accepted): what was sent and what the server said. */
+export interface DataFacts {
+  from: string;
+  to: string;
+  /** The unique X-Mailcheck-Id header value, to find the message in logs and mailboxes. */
+  mailcheckId: string;
+  messageId: string;
+  overTls: boolean;
+  auth?: AuthAttempt;
+  /** MAIL FROM, RCPT TO and DATA, in order, as far as the dialogue got. */
+  steps: SmtpExchange[];
+  /** The reply to the end of data (".", RFC 5321 §4.1.1.4); 250 means the message was queued. */
+  final?: SmtpReply;
+  /** The queue id the final reply names (Postfix "queued as", Exim "id=", Sendmail, Exchange ...). */
+  queueId?: string;
+  /** From sending the terminating "." to the final reply, in ms. */
+  finalMs?: number;
+  /** Octets sent after DATA, dot-stuffing and the terminating line included. */
+  size?: number;
+  /** Why the dialogue ended before a final reply (connect failure, timeout, login failed ...). */
+  failure?: ProbeFailure;
+  ms: number;
+}
+
 /** Everything learned about one (address, port). */
 export interface EndpointFacts {
   host: string;
@@ -237,6 +341,10 @@ export interface EndpointFacts {
   vrfy?: EnumerationProbe;
   expn?: EnumerationProbe;
   auth?: AuthAttempt;
+  /** The open-relay battery (Requirement 'relay'), on its own connection. */
+  relay?: RelayFacts;
+  /** The opt-in test message (Requirement 'data', --send-test), on its own connection. */
+  data?: DataFacts;
   /** Set when the session failed part-way; checks needing later facts report `error` with this. */
   failure?: ProbeFailure;
   timings: StepTiming[];

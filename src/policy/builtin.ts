@@ -64,6 +64,9 @@ const campusBaseline: Policy = {
     'auth.submission': fail,
     'auth.mechanisms': warn,
     'auth.login': fail,
+    'auth.required': fail,
+    'relay.open': fail,
+    'data.accepted': fail,
     // Mail DNS: PTR and FCrDNS for sending hosts, SPF and DMARC present, DKIM present.
     'dns.mx': fail,
     'dns.ptr': fail,

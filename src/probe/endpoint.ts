@@ -15,7 +15,9 @@ import type {
 } from '../model/artifacts.js';
 import type { Requirement } from '../checks/types.js';
 import { ProbeError, toFailure } from '../errors.js';
-import { authenticate, type Credentials } from './smtp/auth.js';
+import { authenticate, credentialRefusal, type Credentials } from './smtp/auth.js';
+import { probeRelay } from './smtp/relay.js';
+import { probeData } from './smtp/data.js';
 import { parseCapabilities } from './smtp/capabilities.js';
 import type { Deadline } from './smtp/session.js';
 import { SmtpSession } from './smtp/session.js';
@@ -33,6 +35,10 @@ export interface ProbeSettings {
   allowPlaintextAuth: boolean;
   needs: ReadonlySet<Requirement>;
   limiter: ConnectionLimiter;
+  /** The external domain the relay battery addresses (--relay-domain). */
+  relayDomain?: string;
+  /** --send-test --from A --to B: the opt-in test message. */
+  sendTest?: { from: string; to: string };
 }
 
 export interface EndpointTarget {
@@ -42,6 +48,8 @@ export interface EndpointTarget {
   port: number;
   profile: PortProfile;
   explicit: boolean;
+  /** The one endpoint of a host that gets the --send-test message. */
+  sendTest?: boolean;
 }
 
 /** RFC 5321 §4.5.1: every SMTP domain must accept mail for postmaster, so it surely exists. */
@@ -66,27 +74,6 @@ function expect(
 function stopOn421(reply: SmtpReply, stage: ProbeError['context']['stage'], t: EndpointTarget): SmtpReply {
   if (reply.code === 421) expect(reply, () => false, stage, t);
   return reply;
-}
-
-/**
- * Why credentials must not be sent on this channel, or undefined when they may. TLS whose
- * certificate does not validate for the host protects against nobody who can answer STARTTLS
- * with a certificate of their own, so it counts as cleartext.
- */
-function refuseCredentials(
-  overTls: boolean,
-  hs: TlsHandshakeFacts | undefined,
-  allowed: boolean,
-): string | undefined {
-  if (allowed) return undefined;
-  if (!overTls) return 'no TLS session: credentials are not sent in cleartext without --allow-plaintext-auth';
-  if (hs && (!hs.validation?.authorized || !hs.hostname?.matches)) {
-    const why = !hs.validation?.authorized
-      ? `the certificate chain does not validate (${hs.validation?.error ?? 'unknown'})`
-      : `the certificate is not valid for ${hs.hostname?.name}`;
-    return `TLS is not verified: ${why}; credentials are not sent without --allow-plaintext-auth (or --ca-file for a private CA)`;
-  }
-  return undefined;
 }
 
 /** TLS options for the main session: the run's shared context, validation recorded but not enforced. */
@@ -188,7 +175,8 @@ export async function probeEndpoint(
   deadline: Deadline,
 ): Promise<EndpointFacts> {
   const started = Date.now();
-  const facts: EndpointFacts = { ...t, connect: { ok: false }, timings: [], transcript: [], ms: 0 };
+  const { sendTest: _sendTest, ...where } = t; // a probing instruction, not a fact
+  const facts: EndpointFacts = { ...where, connect: { ok: false }, timings: [], transcript: [], ms: 0 };
   let tlsOffered!: (yes: boolean) => void;
   const tlsKnown = new Promise<boolean>((r) => (tlsOffered = r));
   const wantVersions = s.needs.has('tls-versions') || s.needs.has('tls-weak-ciphers');
@@ -207,6 +195,12 @@ export async function probeEndpoint(
     : Promise.resolve(undefined);
   if (t.profile === 'smtps') tlsOffered(true);
 
+  // The relay battery and the test message use connections of their own, alongside the dialogue.
+  const relay = s.needs.has('relay')
+    ? probeRelay(t, s, deadline, s.relayDomain ? { relayDomain: s.relayDomain } : {})
+    : undefined;
+  const data =
+    s.needs.has('data') && s.sendTest && t.sendTest ? probeData(t, s, deadline, s.sendTest) : undefined;
   let release: (() => void) | undefined;
   let session: SmtpSession | undefined;
   try {
@@ -229,6 +223,15 @@ export async function probeEndpoint(
   if (session) {
     facts.transcript = session.transcript;
     facts.timings = session.timings;
+  }
+  const [r, d] = await Promise.all([relay, data]);
+  if (r) {
+    facts.relay = r.facts;
+    facts.transcript.push(...r.transcript);
+  }
+  if (d) {
+    facts.data = d.facts;
+    facts.transcript.push(...d.transcript);
   }
   facts.ms = Date.now() - started;
   return facts;
@@ -324,7 +327,7 @@ async function mainDialogue(
   const loginHere = t.profile !== 'smtp' || t.explicit;
   if (s.needs.has('auth-login') && s.credentials && loginHere) {
     const mechs = (overTls ? facts.ehloTls?.capabilities.auth : caps.auth) ?? [];
-    const refusal = refuseCredentials(overTls, handshake, s.allowPlaintextAuth);
+    const refusal = credentialRefusal(overTls, handshake, s.allowPlaintextAuth);
     if (mechs.length === 0) {
       // Nothing offered on this channel: auth.submission and auth.login report that themselves.
     } else if (refusal) {

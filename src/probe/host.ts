@@ -79,10 +79,18 @@ export async function probeHost(target: HostTarget, s: HostProbeSettings): Promi
     };
     return facts;
   }
+  // One test message per host, not one per address and port: the first address, on submission
+  // (or 465) when logging in, else the first port named.
+  const dataPort = s.sendTest
+    ? ((s.credentials ? target.ports.find((p) => p.profile !== 'smtp') : undefined) ?? target.ports[0])
+    : undefined;
   const jobs: Promise<EndpointFacts>[] = [];
-  for (const a of facts.addresses) {
+  for (const [i, a] of facts.addresses.entries()) {
     for (const p of target.ports) {
-      jobs.push(probeEndpoint({ host: target.host, ...a, ...p }, s, deadline));
+      const sendTest = i === 0 && p === dataPort;
+      jobs.push(
+        probeEndpoint({ host: target.host, ...a, ...p, ...(sendTest ? { sendTest } : {}) }, s, deadline),
+      );
     }
   }
   // Reverse DNS runs alongside the SMTP probes: it needs only the addresses.

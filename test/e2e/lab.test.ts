@@ -17,6 +17,7 @@ const EXPECTED: Record<string, Record<string, string>> = {
     'auth.submission': 'pass',
     'auth.mechanisms': 'pass',
     'auth.login': 'pass',
+    'auth.required': 'pass', // 530 without AUTH, relays after it
   },
   'compliant-smtps': {
     ...COMPLIANT_MX,
@@ -27,6 +28,7 @@ const EXPECTED: Record<string, Record<string, string>> = {
     'auth.submission': 'pass',
     'auth.mechanisms': 'pass',
     'auth.login': 'pass',
+    'auth.required': 'pass',
   },
   legacy: {
     ...COMPLIANT_MX,
@@ -47,6 +49,9 @@ const EXPECTED: Record<string, Record<string, string>> = {
     'auth.mechanisms': 'warn',
     // Its certificate does not validate: credentials are not sent over TLS that an attacker could fake.
     'auth.login': 'error',
+    // An open relay: every one of the 17 forms reaches RCPT 250, without AUTH.
+    'relay.open': 'fail',
+    'auth.required': 'fail',
   },
   'no-starttls': {
     ...COMPLIANT_MX,

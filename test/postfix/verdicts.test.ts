@@ -43,11 +43,19 @@ const EXPECTED: Record<string, Record<string, Record<string, string>>> = {
       'auth.submission': 'pass',
       'auth.mechanisms': 'pass',
       'auth.login': 'pass',
+      'auth.required': 'pass', // permit_sasl_authenticated, reject: relays only after AUTH
     },
   },
   legacy: {
     smtp: { ...ALL_PASS_SMTP, ...LEGACY_FAULTS },
-    submission: { ...ALL_PASS_SMTP, ...LEGACY_FAULTS, 'tls.required': 'fail', 'auth.submission': 'pass' },
+    submission: {
+      ...ALL_PASS_SMTP,
+      ...LEGACY_FAULTS,
+      'tls.required': 'fail',
+      'auth.submission': 'pass',
+      // Refuses strangers; the authenticated half is not tried (the expired certificate blocks the login).
+      'auth.required': 'pass',
+    },
   },
 };
 

@@ -11,12 +11,18 @@ import type {
   AuthAttempt,
   Capabilities,
   CertificateFacts,
+  DataFacts,
   EndpointFacts,
   EnumerationProbe,
   HostFacts,
   MailBeforeTlsProbe,
   ProbeErrorCode,
   ProbeFailure,
+  RelayAttempt,
+  RelayBattery,
+  RelayFacts,
+  RelayFormKind,
+  SmtpExchange,
   SmtpReply,
   Stage,
   StepTiming,
@@ -166,6 +172,8 @@ const endpoint: Shape<EndpointFacts> = {
   vrfy: 'optional',
   expn: 'optional',
   auth: 'optional',
+  relay: 'optional',
+  data: 'optional',
   failure: 'optional',
   timings: 'required',
   transcript: 'required',
@@ -293,6 +301,59 @@ const auth: Shape<AuthAttempt> = {
   reply: 'optional',
   failure: 'optional',
   refused: 'optional',
+};
+const smtpExchange: Shape<SmtpExchange> = { command: 'required', reply: 'required' };
+const relayAttempt: Shape<RelayAttempt> = {
+  form: 'required',
+  kind: 'required',
+  mail: 'required',
+  rcpt: 'optional',
+  rset: 'optional',
+  overTls: 'required',
+  pipelined: 'required',
+};
+const relayBattery: Shape<RelayBattery> = {
+  authenticated: 'required',
+  forms: 'required',
+  attempts: 'required',
+  tlsRequired: 'optional',
+  stopped: 'optional',
+  sessions: 'required',
+  reconnects: 'required',
+  failure: 'optional',
+};
+const relayStopped: Shape<NonNullable<RelayBattery['stopped']>> = {
+  reason: 'required',
+  form: 'required',
+  exchange: 'required',
+};
+const relay: Shape<RelayFacts> = {
+  relayDomain: 'required',
+  serverName: 'required',
+  localDomain: 'required',
+  ipLiteral: 'required',
+  pipelining: 'required',
+  unauthenticated: 'required',
+  catchAll: 'optional',
+  auth: 'optional',
+  authenticated: 'optional',
+  authSkipped: 'optional',
+  ms: 'required',
+};
+const data: Shape<DataFacts> = {
+  from: 'required',
+  to: 'required',
+  mailcheckId: 'required',
+  messageId: 'required',
+  overTls: 'required',
+  auth: 'optional',
+  steps: 'required',
+  final: 'optional',
+  queueId: 'optional',
+  finalMs: 'optional',
+  size: 'optional',
+  failure: 'optional',
+  ms: 'required',
 };
 const address: Shape<Item<HostFacts['addresses']>> = { address: 'required', family: 'required' };
 const resolution: Shape<NonNullable<HostFacts['resolution']>> = { failure: 'optional', ms: 'required' };
@@ -429,6 +490,12 @@ const SHAPES: [string, Record<string, 'required' | 'optional'>][] = [
   ['#/$defs/EnumerationQuery', enumerationQuery],
   ['#/$defs/MailBeforeTlsProbe', mailBeforeTls],
   ['#/$defs/AuthAttempt', auth],
+  ['#/$defs/SmtpExchange', smtpExchange],
+  ['#/$defs/RelayAttempt', relayAttempt],
+  ['#/$defs/RelayBattery', relayBattery],
+  ['#/$defs/RelayBattery/properties/stopped', relayStopped],
+  ['#/$defs/RelayFacts', relay],
+  ['#/$defs/DataFacts', data],
   ['#/$defs/DomainReportFacts', domainReport],
   ['#/$defs/DomainFacts', domain],
   ['#/$defs/DomainFacts/properties/dnsQueries', dnsQueries],
@@ -548,7 +615,15 @@ const dnsStatuses: Members<DnsStatus> = {
   TIMEOUT: true,
 };
 
+const relayKinds: Members<RelayFormKind> = { foreign: true, routed: true };
+const relayStops: Members<NonNullable<RelayBattery['stopped']>['reason']> = {
+  'auth-required': true,
+  'tls-required': true,
+};
+
 const ENUMS: [string, string[]][] = [
+  ['#/$defs/RelayFormKind', Object.keys(relayKinds)],
+  ['#/$defs/RelayBattery/properties/stopped/properties/reason', Object.keys(relayStops)],
   ['#/$defs/Stage', Object.keys(stages)],
   ['#/$defs/ProbeErrorCode', Object.keys(codes)],
   ['#/$defs/TlsVersion', Object.keys(versions)],

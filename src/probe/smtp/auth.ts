@@ -4,7 +4,7 @@
  * ever reaches the transcript, timings, errors or reports.
  */
 import { createHmac } from 'node:crypto';
-import type { AuthAttempt, SmtpReply } from '../../model/artifacts.js';
+import type { AuthAttempt, SmtpReply, TlsHandshakeFacts } from '../../model/artifacts.js';
 import { ProbeError, toFailure } from '../../errors.js';
 import type { SmtpSession } from './session.js';
 
@@ -103,4 +103,25 @@ async function exchange(session: SmtpSession, mechanism: Mechanism, creds: Crede
 /** PLAIN with an initial response may still get "334" from servers that want it separately. */
 async function continueIfAsked(reply: SmtpReply, send: () => Promise<SmtpReply>): Promise<SmtpReply> {
   return reply.code === 334 ? send() : reply;
+}
+
+/**
+ * Why credentials must not be sent on this channel, or undefined when they may. TLS whose
+ * certificate does not validate for the host protects against nobody who can answer STARTTLS
+ * with a certificate of their own, so it counts as cleartext.
+ */
+export function credentialRefusal(
+  overTls: boolean,
+  hs: TlsHandshakeFacts | undefined,
+  allowed: boolean,
+): string | undefined {
+  if (allowed) return undefined;
+  if (!overTls) return 'no TLS session: credentials are not sent in cleartext without --allow-plaintext-auth';
+  if (hs && (!hs.validation?.authorized || !hs.hostname?.matches)) {
+    const why = !hs.validation?.authorized
+      ? `the certificate chain does not validate (${hs.validation?.error ?? 'unknown'})`
+      : `the certificate is not valid for ${hs.hostname?.name}`;
+    return `TLS is not verified: ${why}; credentials are not sent without --allow-plaintext-auth (or --ca-file for a private CA)`;
+  }
+  return undefined;
 }
