@@ -6,6 +6,7 @@ import net from 'node:net';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { exitCodeFor } from '../runner/scan.js';
 import type { Io } from './io.js';
+import { parseSelector } from './shared-args.js';
 import { collect, parseDomainName, parseHostSpec, parsePort } from './options.js';
 import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
 
@@ -16,14 +17,6 @@ interface DomainOptions extends ScanOptions {
   sendingIp?: string[];
   mtaStsPort?: number;
   mxPort?: number;
-}
-
-const SELECTOR = /^(?!-)[A-Za-z0-9_-]{1,63}(?:\.(?!-)[A-Za-z0-9_-]{1,63})*$/;
-
-function parseSelector(v: string): string {
-  if (!SELECTOR.test(v))
-    throw new InvalidArgumentError(`DKIM selector "${v}" is not a valid DNS label sequence`);
-  return v.toLowerCase();
 }
 
 function parseZone(v: string): string {

@@ -1,9 +1,7 @@
 /**
  * `mailcheck host HOST[:PORT]...`: probe SMTP hosts on 25, 587 and 465 (or the ports given).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { validateAddress } from '../probe/smtp/data.js';
-import { UsageError } from './io.js';
+import { Command, Option } from 'commander';
 import { POLICY_ROLES, type PolicyRole } from '../policy/builtin.js';
 import type { PortProfile } from '../model/artifacts.js';
 import type { HostTarget } from '../probe/host.js';
@@ -11,7 +9,8 @@ import { exitCodeFor } from '../runner/scan.js';
 import type { Io } from './io.js';
 import { collect, parseDomainName, parseHostSpec, parsePort, type HostSpec } from './options.js';
 import { REGISTRY } from '../checks/index.js';
-import { isDomainFacts, type Report } from '../model/results.js';
+import type { Report } from '../model/results.js';
+import { hostAddresses, mergeReports, parseAddressArg, sendTestOf } from './shared-args.js';
 import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
 
 export const DEFAULT_PORTS = [25, 587, 465] as const;
@@ -104,24 +103,6 @@ Examples:
   return cmd;
 }
 
-/** --send-test is opt-in and needs both addresses; the addresses alone do nothing. */
-function sendTestOf(o: HostOptions): { from: string; to: string } | undefined {
-  if (!o.sendTest) {
-    if (o.from || o.to) throw new UsageError('--from and --to are only used with --send-test');
-    return undefined;
-  }
-  if (!o.from || !o.to) throw new UsageError('--send-test needs both --from and --to');
-  return { from: o.from, to: o.to };
-}
-
-function parseAddressArg(v: string): string {
-  try {
-    return validateAddress(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
 /** --domain D: judge every address the hosts resolved to against D's SPF (spf.* checks only). */
 async function spfOfDomain(
   domain: { domain: string; displayName: string },
@@ -129,22 +110,9 @@ async function spfOfDomain(
   o: HostOptions,
   io: Io,
 ) {
-  const addresses = [
-    ...new Set(
-      hostReport.targets.flatMap((t) =>
-        isDomainFacts(t.facts) ? [] : t.facts.addresses.map((a) => a.address),
-      ),
-    ),
-  ];
+  const addresses = hostAddresses(hostReport);
   return scanWithOptions([{ kind: 'domain', input: o.domain!, target: domain }], o, io, {
     only: REGISTRY.filter((c) => c.area === 'spf').map((c) => c.id),
     domain: { dkimSelectors: [], dnsblZones: [], spfAddresses: addresses, dnsOnly: true, now: new Date() },
   });
-}
-
-/** One report from two scans of the same run: targets in order, counts added up. */
-function mergeReports(a: Report, b: Report): Report {
-  const summary = { ...a.summary };
-  for (const k of Object.keys(summary) as (keyof typeof summary)[]) summary[k] += b.summary[k];
-  return { ...a, targets: [...a.targets, ...b.targets], summary, durationMs: a.durationMs + b.durationMs };
 }

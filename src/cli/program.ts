@@ -9,6 +9,7 @@ import { domainCommand } from './domain.js';
 import { explainCommand } from './explain.js';
 import { hostCommand } from './host.js';
 import { policyCommand } from './policy.js';
+import { readinessCommand } from './readiness.js';
 import { UsageError, type Io } from './io.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -21,6 +22,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   for (const cmd of [
     hostCommand(io, setExit),
     domainCommand(io, setExit),
+    readinessCommand(io, setExit),
     demoCommand(io, setExit),
     policyCommand(io, setExit),
     explainCommand(io, setExit),
