@@ -52,6 +52,9 @@ export const LAB_USER = 'labuser';
 /** The password of {@link LAB_USER}. Not a secret: it exists only on loopback fixtures. */
 export const LAB_PASSWORD = 'lab-password-42';
 
+/** The XOAUTH2 bearer token the provider-relay lab server accepts for LAB_USER (a test value). */
+export const LAB_OAUTH_TOKEN = 'lab-oauth-token-7f3a';
+
 /** Files in src/lab/certs. */
 export type LabCertName =
   | 'ca.pem'
@@ -248,6 +251,37 @@ function specs(): LabServerSpec[] {
         vrfy: 'ambiguous',
         expn: 'disabled',
         relay: 'closed',
+      },
+    },
+    {
+      name: 'provider-relay',
+      description:
+        'An authenticated provider relay (the readiness target): STARTTLS required, AUTH PLAIN/LOGIN/XOAUTH2 after TLS, relay only when authenticated',
+      profile: 'submission',
+      hostname: LAB_HOST_MAIL,
+      options: {
+        tls: modernTls,
+        requireTls: true,
+        authMechanisms: ['PLAIN', 'LOGIN', 'XOAUTH2'],
+        users,
+        oauthTokens: { [LAB_USER]: LAB_OAUTH_TOKEN },
+        vrfy: 'disabled',
+        expn: 'disabled',
+        relay: 'auth-required',
+      },
+    },
+    {
+      name: 'catch-all',
+      description:
+        'Accepts every RCPT, then refuses foreign mail after DATA: it must be reported as accepting foreign RCPT, and no DATA is ever sent to find out more',
+      profile: 'smtp',
+      hostname: LAB_HOST_MAIL,
+      options: {
+        tls: modernTls,
+        authMechanisms: [],
+        vrfy: 'disabled',
+        expn: 'disabled',
+        relay: 'reject-at-data',
       },
     },
   ];

@@ -53,6 +53,17 @@ const EXPECTED: Record<string, Record<string, string>> = {
     'relay.open': 'fail',
     'auth.required': 'fail',
   },
+  'provider-relay': {
+    ...COMPLIANT_MX,
+    'tls.required': 'pass',
+    'auth.submission': 'pass',
+    'auth.mechanisms': 'pass',
+    'auth.login': 'pass',
+    'auth.required': 'pass',
+  },
+  // Answers 250 to every RCPT and would refuse foreign mail only after DATA: reported as accepting
+  // foreign RCPT, because finding out more would mean sending a message (never done).
+  'catch-all': { ...COMPLIANT_MX, 'relay.open': 'fail' },
   'no-starttls': {
     ...COMPLIANT_MX,
     // No PTR at all for its address.
@@ -78,6 +89,8 @@ const EXIT: Record<string, number> = {
   'compliant-smtps': 0,
   legacy: 1,
   'no-starttls': 1,
+  'provider-relay': 0,
+  'catch-all': 1,
 };
 
 let lab: Lab;

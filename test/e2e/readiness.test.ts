@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { labCertPath, startLab, type Lab, type LabServer } from '../../src/lab/lab.js';
+import { LAB_OAUTH_TOKEN, labCertPath, startLab, type Lab, type LabServer } from '../../src/lab/lab.js';
 import { startScriptedServer, type ScriptedServer } from '../../src/lab/scripted-server.js';
 import { LAB_HOST_MAIL, LAB_SERVER_HOSTS } from '../../src/lab/zones.js';
 import { runCli, scanJson } from '../helpers/cli.js';
@@ -60,6 +60,28 @@ describe('mailcheck readiness', () => {
     expect(r.stdout).toMatch(/dkim\.selector/);
     expect(r.stdout).toMatch(/dmarc\.record/);
     expect(r.stdout).not.toContain(lab.credentials.password);
+  });
+
+  it('is READY against the lab provider relay with only an XOAUTH2 token (no password)', async () => {
+    const s = server('provider-relay');
+    const r = await runCli(
+      [
+        'readiness',
+        '--relay',
+        relayOf(s),
+        '--domain',
+        'good.example',
+        '--dkim-selector',
+        's1',
+        ...creds(),
+        ...common(),
+      ],
+      { MAILCHECK_OAUTH_TOKEN: LAB_OAUTH_TOKEN },
+    );
+    expect(verdictOf(r.stdout), r.stdout).toBe(`READY: ${relayOf(s)} can carry mail for good.example`);
+    expect(r.stdout).toMatch(/AUTH XOAUTH2/);
+    expect(r.stdout).not.toContain(LAB_OAUTH_TOKEN);
+    expect(r.code).toBe(0);
   });
 
   it('is NOT READY without credentials and says so (exit 1)', async () => {
