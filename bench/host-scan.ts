@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: a full host scan (three ports: 25-like STARTTLS MX, 587-like submission with
- * AUTH, 465-like implicit TLS; TLS versions, weak suites, certificate, VRFY/EXPN, login) against
+ * AUTH, 465-like implicit TLS; TLS versions, weak suites, certificate, VRFY/EXPN, login, relay
+ * battery, reverse DNS) against
  * the lab on loopback, repeated, reporting wall time and TCP connections counted at the servers.
  * Not part of the test suite: performance is measured here, never asserted by timed tests.
  */
@@ -20,10 +21,11 @@ async function main(): Promise<void> {
     const [mx, sub, smtps] = servers as [(typeof servers)[0], (typeof servers)[0], (typeof servers)[0]];
     const args = [
       'host',
-      '127.0.0.1',
+      mx.host,
       ...['-p', String(mx.port), '-p', String(sub.port), '-p', String(smtps.port)],
       ...['--submission-port', String(sub.port), '--smtps-port', String(smtps.port)],
       ...['--ca-file', lab.caFile, '--auth-user', lab.credentials.user, '--format', 'json'],
+      ...['--resolver', `${lab.dns.host}:${lab.dns.port}`],
     ];
     const env = { MAILCHECK_AUTH_PASSWORD: lab.credentials.password };
     const walls: number[] = [];
