@@ -2,6 +2,14 @@
 /** The only file that touches `process`: argv in, exit code out. */
 import { run } from '../src/cli/program.js';
 
+// `mailcheck … | head` closes the pipe early: stop quietly, as Unix tools do, instead of crashing.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 process.on('unhandledRejection', (reason) => {
   process.stderr.write(`mailcheck: internal error (unhandled rejection): ${String(reason)}\n`);
   process.exitCode = 70;
