@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import type tls from 'node:tls';
 import type {
   EndpointFacts,
   EnumerationProbe,
@@ -19,6 +18,7 @@ import { authenticate, credentialRefusal, type Credentials } from './smtp/auth.j
 import { probeRelay } from './smtp/relay.js';
 import { probeData } from './smtp/data.js';
 import { parseCapabilities } from './smtp/capabilities.js';
+import { expectReply, tlsOptions } from './smtp/channel.js';
 import type { Deadline } from './smtp/session.js';
 import { SmtpSession } from './smtp/session.js';
 import { handshakeFacts } from './tls/certificate.js';
@@ -55,37 +55,10 @@ export interface EndpointTarget {
 /** RFC 5321 §4.5.1: every SMTP domain must accept mail for postmaster, so it surely exists. */
 const KNOWN_USER = 'postmaster';
 
-function expect(
-  reply: SmtpReply,
-  ok: (code: number) => boolean,
-  stage: ProbeError['context']['stage'],
-  t: EndpointTarget,
-) {
-  if (ok(reply.code)) return;
-  const code = reply.code === 421 ? 'SERVICE_UNAVAILABLE' : 'UNEXPECTED_REPLY';
-  throw new ProbeError(code, `server answered ${reply.code} ${reply.lines.join(' ')}`.slice(0, 300), {
-    stage,
-    address: t.address,
-    port: t.port,
-  });
-}
-
 /** A 421 at any step means the server is closing the session (RFC 5321 §3.8): stop, report it. */
 function stopOn421(reply: SmtpReply, stage: ProbeError['context']['stage'], t: EndpointTarget): SmtpReply {
-  if (reply.code === 421) expect(reply, () => false, stage, t);
+  if (reply.code === 421) expectReply(reply, () => false, stage, t);
   return reply;
-}
-
-/** TLS options for the main session: the run's shared context, validation recorded but not enforced. */
-function mainTlsOptions(t: EndpointTarget, trust: TrustStore): tls.ConnectionOptions {
-  return {
-    ...(net.isIP(t.host) ? {} : { servername: t.host }),
-    secureContext: trust.context(),
-    rejectUnauthorized: false,
-    // Node folds the host name check into `authorized`; we record it separately (tls.cert_hostname)
-    // so that a chain problem and a name problem are reported as what they are.
-    checkServerIdentity: () => undefined,
-  };
 }
 
 /** Greeting, EHLO (HELO fallback), recorded into facts. */
@@ -108,13 +81,13 @@ async function open(session: SmtpSession, facts: EndpointFacts, t: EndpointTarge
     throw err;
   });
   facts.greeting = { reply: greeting, ms: Date.now() - start };
-  expect(greeting, (c) => c === 220, 'GREETING', t);
+  expectReply(greeting, (c) => c === 220, 'GREETING', t);
   const ehlo = await session.command(`EHLO ${s.ehloName}`, 'EHLO');
   if (ehlo.code === 250)
     return { command: 'EHLO' as const, reply: ehlo, capabilities: parseCapabilities(ehlo) };
-  expect(ehlo, (c) => c >= 500, 'EHLO', t);
+  expectReply(ehlo, (c) => c >= 500, 'EHLO', t);
   const helo = await session.command(`HELO ${s.ehloName}`, 'HELO');
-  expect(helo, (c) => c === 250, 'HELO', t);
+  expectReply(helo, (c) => c === 250, 'HELO', t);
   return {
     command: 'HELO' as const,
     reply: helo,
@@ -153,9 +126,9 @@ function preparer(t: EndpointTarget, s: ProbeSettings, deadline: Deadline) {
       session = (await SmtpSession.connect({ ...t, stepTimeoutMs: s.stepTimeoutMs, deadline })).session;
       session.note(label);
       if (t.profile !== 'smtps') {
-        expect(await session.read('GREETING', '220 greeting'), (c) => c === 220, 'GREETING', t);
-        expect(await session.command(`EHLO ${s.ehloName}`, 'EHLO'), (c) => c === 250, 'EHLO', t);
-        expect(await session.command('STARTTLS', 'STARTTLS'), (c) => c === 220, 'STARTTLS', t);
+        expectReply(await session.read('GREETING', '220 greeting'), (c) => c === 220, 'GREETING', t);
+        expectReply(await session.command(`EHLO ${s.ehloName}`, 'EHLO'), (c) => c === 250, 'EHLO', t);
+        expectReply(await session.command('STARTTLS', 'STARTTLS'), (c) => c === 220, 'STARTTLS', t);
       }
       const socket = session.takeSocket();
       socket.once('close', release);
@@ -252,7 +225,7 @@ async function mainDialogue(
     ...t,
     stepTimeoutMs: s.stepTimeoutMs,
     deadline,
-    ...(implicit ? { implicitTls: mainTlsOptions(t, s.trust) } : {}),
+    ...(implicit ? { implicitTls: tlsOptions(t, s.trust) } : {}),
   }).catch((err: unknown) => {
     // For 465 a failed handshake is a TLS finding, not an unreachable port.
     if (implicit && err instanceof ProbeError && err.context.stage === 'TLS') {
@@ -300,7 +273,7 @@ async function mainDialogue(
       if (r.code === 220) {
         const hsStart = Date.now();
         try {
-          const secure = await session.startTls(mainTlsOptions(t, s.trust));
+          const secure = await session.startTls(tlsOptions(t, s.trust));
           handshake = handshakeFacts(secure, t.host, s.trust, Date.now() - hsStart);
         } catch (err) {
           const failure = toFailure(err, { stage: 'STARTTLS', address: t.address, port: t.port });
@@ -312,7 +285,7 @@ async function mainDialogue(
         if (session.discardedBeforeTls) handshake.discardedBytes = session.discardedBeforeTls;
         facts.tls = { handshake, versions: [], weakCiphers: [] };
         const again = await session.command(`EHLO ${s.ehloName}`, 'EHLO');
-        expect(again, (c) => c === 250, 'EHLO', t);
+        expectReply(again, (c) => c === 250, 'EHLO', t);
         facts.ehloTls = { reply: again, capabilities: parseCapabilities(again) };
         overTls = true;
       }

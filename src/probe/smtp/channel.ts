@@ -53,12 +53,14 @@ export class Transcripts {
   }
 }
 
-/** The main session's TLS options: the run's trust store, validation recorded but not enforced. */
+/** TLS options of every SMTP session (main, relay, DATA): the run's shared context, validation recorded but not enforced. */
 export function tlsOptions(t: EndpointTarget, trust: TrustStore): tls.ConnectionOptions {
   return {
     ...(net.isIP(t.host) ? {} : { servername: t.host }),
     secureContext: trust.context(),
     rejectUnauthorized: false,
+    // Node folds the host name check into `authorized`; we record it separately (tls.cert_hostname)
+    // so that a chain problem and a name problem are reported as what they are.
     checkServerIdentity: () => undefined,
   };
 }
