@@ -2,20 +2,16 @@
  * The opt-in test message: address validation at the CLI boundary, the generated message and its
  * dot-stuffing, queue id parsing, and delivery to scripted servers and real Postfix.
  */
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import dataAccepted from '../../../src/checks/data/accepted.js';
-import type { Requirement } from '../../../src/checks/types.js';
-import { labCertPath } from '../../../src/lab/lab.js';
 import {
   startScriptedServer,
   type ScriptedServer,
   type ScriptedServerOptions,
 } from '../../../src/lab/scripted-server.js';
-import type { DataFacts, PortProfile } from '../../../src/model/artifacts.js';
-import type { EndpointTarget, ProbeSettings } from '../../../src/probe/endpoint.js';
-import { ConnectionLimiter } from '../../../src/probe/limiter.js';
+import type { DataFacts } from '../../../src/model/artifacts.js';
+import type { ProbeSettings } from '../../../src/probe/endpoint.js';
 import {
   AddressError,
   buildTestMessage,
@@ -26,33 +22,22 @@ import {
   validateAddress,
 } from '../../../src/probe/smtp/data.js';
 import { Deadline } from '../../../src/probe/smtp/session.js';
-import { loadTrustStore } from '../../../src/probe/tls/trust.js';
 import { emptyCounts } from '../../../src/model/results.js';
 import { SCHEMA_VERSION } from '../../../src/report/json.js';
 import { endpoint, hostFacts, reply, runCheck } from '../../helpers/facts.js';
 import { postfixAvailable, startPostfix, type PostfixInstance } from '../../helpers/postfix.js';
 import { renderMessage } from '../../helpers/render.js';
+import { LAB_TLS, loopbackTarget, probeSettings } from '../../helpers/probe.js';
 import { schemaErrors } from '../../helpers/schema.js';
 
-const trust = loadTrustStore(labCertPath('ca.pem'));
-const TLS = { key: readFileSync(labCertPath('good.key')), cert: readFileSync(labCertPath('good-chain.pem')) };
+const TLS = LAB_TLS;
 const ENVELOPE = { from: 'sender@lab.example', to: 'alice@lab.example' };
 
 function settings(over: Partial<ProbeSettings> = {}): ProbeSettings {
-  return {
-    ehloName: 'client.lab.example',
-    stepTimeoutMs: 2000,
-    trust,
-    allowPlaintextAuth: false,
-    needs: new Set<Requirement>(['smtp', 'data']),
-    limiter: new ConnectionLimiter(2),
-    ...over,
-  };
+  return probeSettings(['smtp', 'data'], over);
 }
 
-function target(port: number, profile: PortProfile = 'smtp'): EndpointTarget {
-  return { host: '127.0.0.1', address: '127.0.0.1', family: 4, port, profile, explicit: true };
-}
+const target = loopbackTarget;
 
 const servers: ScriptedServer[] = [];
 async function scripted(opts: Partial<ScriptedServerOptions>): Promise<ScriptedServer> {

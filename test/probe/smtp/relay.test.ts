@@ -3,20 +3,18 @@
  * accept-then-reject-at-DATA), raw servers that drop the session or say 421 part-way, the whole
  * lab, and real Postfix. Whatever the server does, no DATA is ever sent.
  */
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import authRequired from '../../../src/checks/auth/required.js';
 import relayOpen from '../../../src/checks/relay/open.js';
-import type { Requirement } from '../../../src/checks/types.js';
-import { labCertPath, startLab, type Lab } from '../../../src/lab/lab.js';
+import { startLab, type Lab } from '../../../src/lab/lab.js';
 import {
   startScriptedServer,
   type ScriptedServer,
   type ScriptedServerOptions,
 } from '../../../src/lab/scripted-server.js';
 import type { PortProfile, RelayFacts } from '../../../src/model/artifacts.js';
-import type { EndpointTarget, ProbeSettings } from '../../../src/probe/endpoint.js';
+import type { ProbeSettings } from '../../../src/probe/endpoint.js';
 import { ConnectionLimiter } from '../../../src/probe/limiter.js';
 import {
   DEFAULT_RELAY_DOMAIN,
@@ -30,33 +28,22 @@ import {
   validateRelayDomain,
 } from '../../../src/probe/smtp/relay.js';
 import { Deadline } from '../../../src/probe/smtp/session.js';
-import { loadTrustStore } from '../../../src/probe/tls/trust.js';
 import { emptyCounts, type Report } from '../../../src/model/results.js';
 import { SCHEMA_VERSION } from '../../../src/report/json.js';
 import { endpoint, hostFacts, reply, runCheck } from '../../helpers/facts.js';
 import { postfixAvailable, startPostfix, type PostfixInstance } from '../../helpers/postfix.js';
 import { renderMessage } from '../../helpers/render.js';
+import { LAB_TLS, loopbackTarget, probeSettings } from '../../helpers/probe.js';
 import { schemaErrors } from '../../helpers/schema.js';
 
-const trust = loadTrustStore(labCertPath('ca.pem'));
-const TLS = { key: readFileSync(labCertPath('good.key')), cert: readFileSync(labCertPath('good-chain.pem')) };
+const TLS = LAB_TLS;
 const USER = { user: 'alice', password: 'wonderland' };
 
 function settings(over: Partial<ProbeSettings> = {}): ProbeSettings {
-  return {
-    ehloName: 'mailcheck.invalid',
-    stepTimeoutMs: 2000,
-    trust,
-    allowPlaintextAuth: false,
-    needs: new Set<Requirement>(['smtp', 'relay']),
-    limiter: new ConnectionLimiter(2),
-    ...over,
-  };
+  return probeSettings(['smtp', 'relay'], over);
 }
 
-function target(port: number, profile: PortProfile = 'smtp', host = '127.0.0.1'): EndpointTarget {
-  return { host, address: host, family: 4, port, profile, explicit: true };
-}
+const target = loopbackTarget;
 
 const servers: ScriptedServer[] = [];
 async function scripted(opts: Partial<ScriptedServerOptions>): Promise<ScriptedServer> {
