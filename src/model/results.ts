@@ -3,6 +3,7 @@
  */
 import type { HostFacts } from './artifacts.js';
 import type { DomainFacts } from './dns-artifacts.js';
+import type { RunChanges } from './changes.js';
 
 /** What a check concluded. `warn` and `info` come from the policy's severity for a failing check. */
 export type Status = 'pass' | 'fail' | 'warn' | 'info' | 'skip' | 'error';
@@ -91,6 +92,10 @@ export interface Report {
   options: Record<string, unknown>;
   targets: TargetReport[];
   summary: StatusCounts;
+  /** The run was stopped (Ctrl-C) before every target finished; `targets` holds those that did. */
+  interrupted?: boolean;
+  /** What changed since the previous complete run (audits with --history). */
+  changes?: RunChanges;
 }
 
 /** Options every reporter understands. */

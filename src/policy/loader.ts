@@ -235,3 +235,27 @@ export function effectiveEntry(policy: Policy, check: AnyCheck): Required<CheckP
     params: { ...(check.defaultParams as Record<string, unknown>), ...p?.params },
   };
 }
+
+/**
+ * A policy with an inventory entry's own check overrides on top: they win over the policy's
+ * entries and over its role entries for that check, so "smtp.vrfy: off" on one host means off for
+ * that host whatever its roles.
+ */
+export function withOverrides(policy: Policy, overrides: ReadonlyMap<string, EntryOverride>): Policy {
+  if (overrides.size === 0) return policy;
+  const checks = { ...policy.checks };
+  for (const [id, o] of overrides) checks[id] = merge(policy.checks[id], o);
+  const out: Policy = { ...policy, checks };
+  if (policy.roles) {
+    out.roles = {};
+    for (const [role, entries] of Object.entries(policy.roles) as [
+      PolicyRole,
+      Record<string, CheckPolicy>,
+    ][]) {
+      const resolved = { ...entries };
+      for (const [id, o] of overrides) if (resolved[id]) resolved[id] = merge(resolved[id], o);
+      out.roles[role] = resolved;
+    }
+  }
+  return out;
+}

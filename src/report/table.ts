@@ -24,6 +24,9 @@ import type {
   TargetReport,
 } from '../model/results.js';
 import { domainFactFields, reverseSummary } from './dns-summary.js';
+import type { RunChanges } from '../model/changes.js';
+import type { ReportSink, ReportWriter, RunFooter, RunHeader, SinkFactory } from './sink.js';
+import { Spool } from './spool.js';
 import {
   MTA_DISPLAY,
   STATUS_SYMBOL,
@@ -71,9 +74,125 @@ export function renderTable(report: Report, opts: RenderOptions): string {
     const lines = renderTarget(target, ctx);
     if (lines.length > 0) blocks.push(lines);
   }
-  if (!opts.quiet && report.targets.length > 1) blocks.push(fleetTable(report, ctx));
-  blocks.push(summaryLines(report, ctx));
+  const rows = report.targets.map(rowOf);
+  if (!opts.quiet && report.targets.length > 1) blocks.push(fleetTable(rows, ctx));
+  blocks.push(summaryLines(summaryOf(report, rows), ctx));
   return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
+}
+
+/** What the fleet table and the summary keep of a target. */
+interface TargetRow {
+  title: string;
+  state: TargetReport['state'];
+  summary: StatusCounts;
+  durationMs: number;
+}
+
+function rowOf(t: TargetReport): TargetRow {
+  return { title: targetTitle(t), state: t.state, summary: t.summary, durationMs: t.durationMs };
+}
+
+interface RunSummary {
+  summary: StatusCounts;
+  durationMs: number;
+  policy: Report['policy'];
+  tool: Report['tool'];
+  targets: number;
+  partial: number;
+  unreachable: number;
+  /** Targets the run was asked for, when it was interrupted before finishing them. */
+  planned?: number;
+}
+
+function summaryOf(
+  report: Pick<Report, 'summary' | 'durationMs' | 'policy' | 'tool'>,
+  rows: TargetRow[],
+): RunSummary {
+  return {
+    summary: report.summary,
+    durationMs: report.durationMs,
+    policy: report.policy,
+    tool: report.tool,
+    targets: rows.length,
+    partial: rows.filter((r) => r.state === 'partial').length,
+    unreachable: rows.filter((r) => r.state === 'unreachable').length,
+  };
+}
+
+/**
+ * The table format for audits, streamed: the fleet summary first (one row per target with its
+ * counts), then the details of every target with a problem (everything with --verbose), then what
+ * changed since the previous run, then the summary line. Details are spooled as targets finish;
+ * only the rows stay in memory. With --quiet the fleet table lists only targets with problems.
+ */
+export const tableSink: SinkFactory = (out: ReportWriter, opts: RenderOptions): ReportSink => {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  // Details show problems only, unless --verbose asks for everything.
+  const ctx: Ctx = { opts: { ...opts, quiet: !opts.verbose }, c, idWidth: 24 };
+  const rows: TargetRow[] = [];
+  const details = new Spool();
+  let header: RunHeader | undefined;
+  return {
+    begin(h) {
+      header = h;
+    },
+    target(t) {
+      rows.push(rowOf(t));
+      const lines = renderTarget(t, ctx);
+      if (lines.length > 0) details.write(`${lines.join('\n')}\n\n`);
+    },
+    end(footer: RunFooter) {
+      const shown = opts.quiet ? rows.filter((r) => r.state !== 'scanned' || hasProblems(r.summary)) : rows;
+      if (shown.length > 0) out.write(`${fleetTable(shown, ctx).join('\n')}\n\n`);
+      details.drainTo(out);
+      if (footer.changes) out.write(`${changesLines(footer.changes, c).join('\n')}\n\n`);
+      const run: RunSummary = {
+        ...summaryOf({ ...header!, summary: footer.summary, durationMs: footer.durationMs }, rows),
+        ...(footer.interrupted ? { planned: footer.plannedCount } : {}),
+      };
+      out.write(`${summaryLines(run, ctx).join('\n')}\n`);
+    },
+  };
+};
+
+function hasProblems(s: StatusCounts): boolean {
+  return s.fail + s.warn + s.error > 0;
+}
+
+/** What changed since the previous run, regressions first. */
+function changesLines(ch: RunChanges, c: ChalkInstance): string[] {
+  const out = [c.bold(`Changes since run ${ch.previous.id} (${ch.previous.startedAt})`)];
+  const who = (x: { displayName: string; endpoint?: string }) =>
+    sanitize(x.endpoint ? `${x.displayName} ${x.endpoint}` : x.displayName);
+  const section = <T>(title: string, items: T[], line: (x: T) => string) => {
+    if (items.length === 0) return;
+    out.push(`  ${title} (${items.length})`);
+    for (const x of items.slice(0, 50)) out.push(`    ${line(x)}`);
+    if (items.length > 50) out.push(`    … and ${items.length - 50} more`);
+  };
+  section(
+    c.red.bold('new failures'),
+    ch.newFailures,
+    (x) => `${c.red(x.check)}  ${who(x)}: ${sanitize(x.message)}`,
+  );
+  section(
+    c.red.bold('newly unreachable'),
+    ch.newlyUnreachable,
+    (x) => `${who(x)}${x.reason ? `: ${sanitize(x.reason)}` : ''}`,
+  );
+  section(c.green('fixed'), ch.fixed, (x) => `${x.check}  ${who(x)}`);
+  section(c.green('reachable again'), ch.recovered, (x) => who(x));
+  section(
+    c.yellow('certificates expiring'),
+    ch.expiringCertificates,
+    (x) =>
+      `${who(x)}: ${x.days < 0 ? `expired ${-x.days} days ago` : `${plural(x.days, 'day')} left`}${x.validTo ? ` (${x.validTo.slice(0, 10)})` : ''}`,
+  );
+  section('other changes', ch.otherChanges, (x) => `${x.check}  ${who(x)}: ${x.before} → ${x.after}`);
+  section('new targets', ch.added, (x) => who(x));
+  section('removed targets', ch.removed, (x) => who(x));
+  if (out.length === 1) out.push('  nothing changed');
+  return out;
 }
 
 function colorStatus(c: ChalkInstance, status: Status, text: string): string {
@@ -405,7 +524,7 @@ function fixText(r: CheckResult): string | undefined {
 }
 
 /** One row per target, when there are several. */
-function fleetTable(report: Report, ctx: Ctx): string[] {
+function fleetTable(rows: readonly TargetRow[], ctx: Ctx): string[] {
   const { c } = ctx;
   const table = new Table({
     head: ['target', 'state', ...STATUSES, 'time'].map((h) => c.bold(h)),
@@ -415,11 +534,11 @@ function fleetTable(report: Report, ctx: Ctx): string[] {
     // No colours from cli-table3 itself (it has its own detection); chalk colours the cells.
     style: { head: [], border: [] },
   });
-  for (const t of report.targets) {
+  for (const t of rows) {
     const state =
       t.state === 'scanned' ? t.state : colorStatus(c, t.state === 'partial' ? 'warn' : 'fail', t.state);
     table.push([
-      truncate(targetTitle(t), 50),
+      truncate(t.title, 50),
       state,
       ...STATUSES.map((s) => (t.summary[s] > 0 ? colorStatus(c, s, String(t.summary[s])) : '0')),
       formatDuration(t.durationMs),
@@ -440,15 +559,19 @@ function countsText(counts: StatusCounts, c: ChalkInstance): string {
   return parts.join(', ');
 }
 
-function summaryLines(report: Report, ctx: Ctx): string[] {
+function summaryLines(report: RunSummary, ctx: Ctx): string[] {
   const { c } = ctx;
   const s = report.summary;
   const total = STATUSES.reduce((n, k) => n + s[k], 0);
   const states = (['partial', 'unreachable'] as const)
-    .map((st) => [st, report.targets.filter((t) => t.state === st).length] as const)
+    .map((st) => [st, report[st]] as const)
     .filter(([, n]) => n > 0)
     .map(([st, n]) => `${n} ${st}`);
-  const targets = `${plural(report.targets.length, 'target')}${states.length > 0 ? ` (${states.join(', ')})` : ''}`;
+  const count =
+    report.planned !== undefined
+      ? c.yellow(`interrupted: ${report.targets} of ${plural(report.planned, 'target')} finished`)
+      : plural(report.targets, 'target');
+  const targets = `${count}${states.length > 0 ? ` (${states.join(', ')})` : ''}`;
   const policy = `policy ${sanitize(report.policy.name)}${report.policy.source === 'built-in' ? ' (built-in)' : ''}`;
   return [
     c.bold(`${plural(total, 'check')}: `) + `${countsText(s, c)} in ${formatSeconds(report.durationMs)}`,

@@ -21,13 +21,16 @@ export function selectChecks(
   registry: readonly AnyCheck[],
   policy: Policy,
   only?: readonly string[],
-  role?: PolicyRole,
+  role?: PolicyRole | readonly PolicyRole[],
 ): SelectedCheck[] {
   const out: SelectedCheck[] = [];
+  const roles: readonly PolicyRole[] = role === undefined ? [] : typeof role === 'string' ? [role] : role;
   for (const check of registry) {
     if (only && !only.includes(check.id)) continue;
-    // A role's entry (already merged with the policy-wide one by the loader) wins for hosts in that role.
-    const p = (role && policy.roles?.[role]?.[check.id]) ?? policy.checks[check.id];
+    // A role's entry (already merged with the policy-wide one by the loader) wins for hosts in that
+    // role; a host with several roles takes the first of its roles that says anything about the check.
+    const p =
+      roles.map((r) => policy.roles?.[r]?.[check.id]).find((e) => e !== undefined) ?? policy.checks[check.id];
     const severity = p?.severity ?? 'fail';
     if (severity === 'off') continue;
     out.push({ check, severity, params: { ...check.defaultParams, ...p?.params } });

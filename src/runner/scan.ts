@@ -1,6 +1,12 @@
 /**
  * A scan: probe each target (only the probes the selected checks need), judge, and assemble the
  * report. Targets run concurrently up to `concurrency`; each has its own deadline.
+ *
+ * Fleets stream: {@link scanStream} hands each target to a callback as it finishes and keeps
+ * nothing, so memory stays flat however long the inventory; {@link scanHosts} collects the
+ * targets into one Report for the single-shot commands. An AbortSignal stops a stream: no new
+ * target starts, targets in flight are abandoned (they are not half-reported), and the stream
+ * ends at once with what finished.
  */
 import type { HostFacts } from '../model/artifacts.js';
 import {
@@ -11,6 +17,7 @@ import {
   type TargetState,
 } from '../model/results.js';
 import type { Requirement } from '../checks/types.js';
+import type { Credentials } from '../probe/smtp/auth.js';
 import type { Policy } from '../policy/builtin.js';
 import { probeHost, type HostProbeSettings, type HostTarget } from '../probe/host.js';
 import { probeDomain, type DomainProbeSettings, type DomainTarget } from '../probe/domain.js';
@@ -20,9 +27,22 @@ import { SCHEMA_VERSION } from '../report/json.js';
 import { VERSION } from '../version.js';
 
 /** What to scan: a host (its SMTP ports) or a mail domain (its DNS and MX hosts). */
-export type ScanTarget =
+export type ScanTarget = (
   | { kind: 'host'; input: string; target: HostTarget }
-  | { kind: 'domain'; input: string; target: DomainTarget };
+  | { kind: 'domain'; input: string; target: DomainTarget }
+) & {
+  /** Per-target policy, roles and credentials (inventory entries); the request's otherwise. */
+  plan?: TargetPlan;
+};
+
+/** What an inventory entry changes for its target. */
+export interface TargetPlan {
+  selected?: SelectedCheck[];
+  roles?: string[];
+  /** `null`: this target is scanned without credentials even if the run has some. */
+  credentials?: Credentials | null;
+  domainSettings?: DomainOnlySettings;
+}
 
 /** Settings for domain targets; host-only scans leave them at their defaults. */
 export type DomainOnlySettings = Omit<DomainProbeSettings, keyof HostProbeSettings>;
@@ -97,32 +117,46 @@ function domainState(f: DomainReportFacts): {
   return { state: partial ? 'partial' : 'scanned' };
 }
 
-async function scanOne(req: HostScanRequest, t: ScanTarget, needs: Set<Requirement>): Promise<TargetReport> {
+const needsCache = new WeakMap<readonly SelectedCheck[], Set<Requirement>>();
+
+function needsOf(selected: readonly SelectedCheck[]): Set<Requirement> {
+  let needs = needsCache.get(selected);
+  if (!needs) needsCache.set(selected, (needs = requirementsOf(selected)));
+  return needs;
+}
+
+async function scanOne(req: HostScanRequest, t: ScanTarget): Promise<TargetReport> {
   const startedAt = new Date();
   const now = () => req.now?.() ?? new Date();
-  const judgeOpts = () => ({ now: now(), credentialsGiven: req.settings.credentials !== undefined });
+  const selected = t.plan?.selected ?? req.selected;
+  const needs = needsOf(selected);
+  const settings = { ...req.settings };
+  if (t.plan?.credentials === null) delete settings.credentials;
+  else if (t.plan?.credentials) settings.credentials = t.plan.credentials;
+  const judgeOpts = () => ({ now: now(), credentialsGiven: settings.credentials !== undefined });
   let facts: TargetReport['facts'];
   let checks: TargetReport['checks'];
   let outcome: ReturnType<typeof targetState>;
   if (t.kind === 'host') {
-    const host = await probeHost(t.target, { ...req.settings, needs });
+    const host = await probeHost(t.target, { ...settings, needs });
     facts = host;
     outcome = targetState(host);
-    checks = host.resolution?.failure !== undefined ? [] : judgeHost(host, req.selected, judgeOpts());
+    checks = host.resolution?.failure !== undefined ? [] : judgeHost(host, selected, judgeOpts());
   } else {
-    const domainSettings: DomainOnlySettings = req.domainSettings ?? {
-      dkimSelectors: [],
-      dnsblZones: [],
-      spfAddresses: [],
-      dnsOnly: false,
-      now: now(),
-    };
-    const domain = await probeDomain(t.target, { ...req.settings, ...domainSettings, needs });
+    const domainSettings: DomainOnlySettings = t.plan?.domainSettings ??
+      req.domainSettings ?? {
+        dkimSelectors: [],
+        dnsblZones: [],
+        spfAddresses: [],
+        dnsOnly: false,
+        now: now(),
+      };
+    const domain = await probeDomain(t.target, { ...settings, ...domainSettings, needs });
     facts = domain;
     outcome = domainState(domain);
     checks = [
-      ...judgeDomain(domain.domain, domain.mxHosts, req.selected, now()),
-      ...domain.mxHosts.flatMap((h) => judgeHost(h, req.selected, judgeOpts())),
+      ...judgeDomain(domain.domain, domain.mxHosts, selected, now()),
+      ...domain.mxHosts.flatMap((h) => judgeHost(h, selected, judgeOpts())),
     ];
   }
   const report: TargetReport = {
@@ -130,7 +164,7 @@ async function scanOne(req: HostScanRequest, t: ScanTarget, needs: Set<Requireme
     name: t.kind === 'host' ? t.target.host : t.target.domain,
     displayName: t.target.displayName,
     input: t.input,
-    roles: req.roles ?? [],
+    roles: t.plan?.roles ?? req.roles ?? [],
     state: outcome.state,
     checks,
     summary: countStatuses([{ checks }]),
@@ -142,37 +176,83 @@ async function scanOne(req: HostScanRequest, t: ScanTarget, needs: Set<Requireme
   return report;
 }
 
-/** Runs `fn` over `items` with at most `limit` at once, keeping input order in the result. */
-async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
+/** How a streamed scan ended. */
+export interface StreamOutcome {
+  startedAt: string;
+  durationMs: number;
+  summary: StatusCounts;
+  /** Targets that finished (and were handed to the callback). */
+  finished: number;
+  /** Targets that did not finish because the signal stopped the run. */
+  abandoned: number;
+  interrupted: boolean;
 }
 
-export async function scanHosts(req: HostScanRequest): Promise<Report> {
+/**
+ * Scans targets with at most `concurrency` at once and hands each to `onTarget` as it finishes
+ * (finishing order). Keeps only counts. When `signal` aborts, no further target starts and the
+ * promise resolves at once; targets still in flight are abandoned and never reported.
+ */
+export async function scanStream(
+  req: HostScanRequest,
+  onTarget: (t: TargetReport, index: number) => void,
+  signal?: AbortSignal,
+): Promise<StreamOutcome> {
   const started = new Date();
-  const needs = requirementsOf(req.selected);
-  const targets = await pool(req.targets, Math.max(1, req.concurrency), async (target) => {
-    const t = await scanOne(req, target, needs);
+  const summary = emptyCounts();
+  let finished = 0;
+  let next = 0;
+  const stopped = () => signal?.aborted === true;
+  const worker = async () => {
+    while (next < req.targets.length && !stopped()) {
+      const i = next++;
+      const t = await scanOne(req, req.targets[i]!);
+      if (stopped()) return;
+      for (const r of t.checks) summary[r.status]++;
+      finished++;
+      onTarget(t, i);
+    }
+  };
+  const workers = Promise.all(
+    Array.from({ length: Math.min(Math.max(1, req.concurrency), req.targets.length) }, worker),
+  );
+  if (signal && !signal.aborted) {
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([workers, aborted]);
+    signal.removeEventListener('abort', onAbort);
+  } else if (!signal?.aborted) {
+    await workers;
+  }
+  return {
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    summary,
+    finished,
+    abandoned: req.targets.length - finished,
+    interrupted: stopped() && finished < req.targets.length,
+  };
+}
+
+/** Scans every target and returns the whole report, targets in input order. */
+export async function scanHosts(req: HostScanRequest): Promise<Report> {
+  const targets: TargetReport[] = new Array(req.targets.length);
+  const outcome = await scanStream(req, (t, i) => {
+    targets[i] = t;
     req.onTarget?.(t);
-    return t;
   });
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'mailcheck', version: VERSION },
     policy: { name: req.policy.name, source: req.policy.source },
-    startedAt: started.toISOString(),
-    durationMs: Date.now() - started.getTime(),
+    startedAt: outcome.startedAt,
+    durationMs: outcome.durationMs,
     options: req.options,
     targets,
-    summary: countStatuses(targets),
+    summary: outcome.summary,
   };
 }
 

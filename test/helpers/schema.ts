@@ -26,3 +26,20 @@ export function schemaErrors(doc: unknown): string[] {
   }
   return validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }
+
+export const LINE_SCHEMA_FILE = new URL('../../schema/report-line.schema.json', import.meta.url);
+
+let validateLine: ValidateFunction | undefined;
+
+/** The schema violations of one `--format jsonl` line (schema/report-line.schema.json). */
+export function lineSchemaErrors(line: unknown): string[] {
+  if (!validateLine) {
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema(reportSchema());
+    validateLine = ajv.compile(JSON.parse(readFileSync(LINE_SCHEMA_FILE, 'utf8')) as Record<string, unknown>);
+  }
+  return validateLine(line)
+    ? []
+    : (validateLine.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}

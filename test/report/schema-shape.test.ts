@@ -56,6 +56,7 @@ import type {
   TargetReport,
 } from '../../src/model/results.js';
 import { STATUSES } from '../../src/model/results.js';
+import type { CheckChange, ExpiringCertificate, RunChanges, TargetChange } from '../../src/model/changes.js';
 
 type Shape<T> = { [K in keyof T]-?: Pick<T, K> extends Required<Pick<T, K>> ? 'required' : 'optional' };
 type Members<U extends string | number> = Record<U, true>;
@@ -120,7 +121,46 @@ const report: Shape<Report> = {
   options: 'required',
   targets: 'required',
   summary: 'required',
+  interrupted: 'optional',
+  changes: 'optional',
 };
+const runChanges: Shape<RunChanges> = {
+  previous: 'required',
+  current: 'optional',
+  newFailures: 'required',
+  fixed: 'required',
+  otherChanges: 'required',
+  newlyUnreachable: 'required',
+  recovered: 'required',
+  added: 'required',
+  removed: 'required',
+  expiringCertificates: 'required',
+};
+const checkChange: Shape<CheckChange> = {
+  targetKind: 'required',
+  target: 'required',
+  displayName: 'required',
+  check: 'required',
+  endpoint: 'optional',
+  before: 'required',
+  after: 'required',
+  message: 'required',
+};
+const targetChange: Shape<TargetChange> = {
+  targetKind: 'required',
+  target: 'required',
+  displayName: 'required',
+  reason: 'optional',
+};
+const expiring: Shape<ExpiringCertificate> = {
+  targetKind: 'required',
+  target: 'required',
+  displayName: 'required',
+  endpoint: 'optional',
+  days: 'required',
+  validTo: 'optional',
+};
+const runRef: Shape<NonNullable<RunChanges['current']>> = { id: 'required', startedAt: 'required' };
 const target: Shape<TargetReport> = {
   kind: 'required',
   name: 'required',
@@ -455,6 +495,11 @@ const mtaStsPolicy: Shape<NonNullable<MtaStsFacts['policy']>> = {
 };
 
 const SHAPES: [string, Record<string, 'required' | 'optional'>][] = [
+  ['#/$defs/RunChanges', runChanges],
+  ['#/$defs/CheckChange', checkChange],
+  ['#/$defs/TargetChange', targetChange],
+  ['#/$defs/ExpiringCertificate', expiring],
+  ['#/$defs/RunRef', runRef],
   ['#', report],
   ['#/properties/tool', tool],
   ['#/properties/policy', policy],
