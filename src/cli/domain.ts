@@ -88,8 +88,7 @@ Examples:
         now: new Date(),
       },
     });
-    emitReport(report, o, io);
-    setExit(exitCodeFor(report));
+    setExit(emitReport(report, o, io) ?? exitCodeFor(report));
   });
   return cmd;
 }

@@ -97,8 +97,7 @@ Examples:
       ...(sendTest ? { adjust: (settings) => (settings.sendTest = sendTest) } : {}),
     });
     if (spfDomain) report = mergeReports(report, await spfOfDomain(spfDomain, report, o, io));
-    emitReport(report, o, io);
-    setExit(exitCodeFor(report));
+    setExit(emitReport(report, o, io) ?? exitCodeFor(report));
   });
   return cmd;
 }

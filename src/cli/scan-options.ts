@@ -2,7 +2,8 @@
  * Options shared by every scanning command (host, demo; domain and audit later), and turning them
  * into probe settings: policy, output, resolver, timeouts, credentials (never from argv).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import fs, { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Credentials } from '../probe/smtp/auth.js';
 import { ConnectionLimiter } from '../probe/limiter.js';
@@ -13,8 +14,8 @@ import { CaFileError, loadTrustStore } from '../probe/tls/trust.js';
 import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy, type PolicyRole } from '../policy/builtin.js';
 import { PolicyError, resolvePolicy } from '../policy/loader.js';
 import type { Report, RenderOptions } from '../model/results.js';
-import { renderJson } from '../report/json.js';
-import { renderTable } from '../report/table.js';
+import { FORMATS, renderReport, type Format } from '../report/formats.js';
+import type { ReportWriter } from '../report/sink.js';
 import type { HostProbeSettings } from '../probe/host.js';
 import { REGISTRY } from '../checks/index.js';
 import { selectChecks } from '../runner/judge.js';
@@ -22,8 +23,7 @@ import { scanHosts, type DomainOnlySettings, type ScanTarget } from '../runner/s
 import { collect, parseDuration, parseEhloName, parsePositiveInt } from './options.js';
 import { UsageError, useColor, type Io } from './io.js';
 
-export const FORMATS = ['table', 'json'] as const;
-export type Format = (typeof FORMATS)[number];
+export { FORMATS, type Format };
 
 export interface ScanOptions {
   policy: string;
@@ -52,8 +52,14 @@ export interface ScanOptions {
   relayDomain?: string;
 }
 
+/** Defaults a command may change: audits are gentler per destination than a one-host scan. */
+export interface ScanDefaults {
+  concurrency?: number;
+  connectionsPerHost?: number;
+}
+
 /** Adds the common options to a command. */
-export function addScanOptions(cmd: Command): Command {
+export function addScanOptions(cmd: Command, defaults: ScanDefaults = {}): Command {
   return cmd
     .option(
       '--policy <name|file>',
@@ -77,12 +83,17 @@ export function addScanOptions(cmd: Command): Command {
         .argParser(parseDuration)
         .default(60_000, '1m'),
     )
-    .option('--concurrency <n>', 'hosts scanned at once', parsePositiveInt('--concurrency', 1000), 16)
+    .option(
+      '--concurrency <n>',
+      'targets scanned at once',
+      parsePositiveInt('--concurrency', 1000),
+      defaults.concurrency ?? 16,
+    )
     .option(
       '--connections-per-host <n>',
-      'simultaneous connections to one address',
+      'simultaneous connections to one destination address',
       parsePositiveInt('--connections-per-host', 64),
-      6,
+      defaults.connectionsPerHost ?? 6,
     )
     .option('--ehlo <name>', 'name to send with EHLO/HELO', parseEhloName, 'mailcheck.invalid')
     .option('--ipv4', 'probe IPv4 addresses only')
@@ -223,25 +234,79 @@ export function publishedOptions(o: ScanOptions): Record<string, unknown> {
   };
 }
 
-/** Renders and writes the report; returns nothing, throws UsageError when the file cannot be written. */
-export function emitReport(report: Report, o: ScanOptions, io: Io): void {
-  const toFile = o.output !== undefined;
-  const opts: RenderOptions = {
-    color: o.format === 'table' && useColor(io, o.color, toFile),
+export function renderOptionsOf(o: ScanOptions, io: Io): RenderOptions {
+  return {
+    color: (o.format === 'table' || o.format === undefined) && useColor(io, o.color, o.output !== undefined),
     transcript: o.transcript === true,
     verbose: o.verbose === true,
     quiet: o.quiet === true,
   };
-  const text = o.format === 'json' ? renderJson(report, opts) : renderTable(report, opts);
-  if (!toFile) {
-    io.stdout.write(text);
-    return;
+}
+
+/**
+ * Renders and writes a finished report (to --output atomically, else stdout). Returns the exit
+ * code the format imposes (nagios: the monitoring-plugin convention), else undefined.
+ */
+export function emitReport(report: Report, o: ScanOptions, io: Io): number | undefined {
+  const { text, exitCode } = renderReport(report, o.format, renderOptionsOf(o, io));
+  const out = openOutput(o, io);
+  out.writer.write(text);
+  out.close();
+  return exitCode;
+}
+
+/** Where a report goes while it is written. */
+export interface ReportOutput {
+  writer: ReportWriter;
+  /** Finishes the output: a file written atomically is renamed into place now. */
+  close(): void;
+  /** Gives up: a partly written temporary file is removed; the old --output file stays. */
+  discard(): void;
+}
+
+/**
+ * Opens the report's destination. --output FILE is written to a temporary file next to it and
+ * renamed into place at the end, so a reader (node_exporter's textfile collector, a web server, a
+ * dashboard) never sees half a report; jsonl is the exception — it is meant to be followed while
+ * it grows — and is written to FILE directly. Throws UsageError when the file cannot be written.
+ */
+export function openOutput(o: Pick<ScanOptions, 'output' | 'format'>, io: Io): ReportOutput {
+  if (o.output === undefined) {
+    return { writer: { write: (s) => void io.stdout.write(s) }, close: () => {}, discard: () => {} };
   }
+  const target = o.output;
+  const direct = o.format === 'jsonl';
+  const file = direct
+    ? target
+    : path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
+  let fd: number;
   try {
-    writeFileSync(o.output!, text);
+    fd = fs.openSync(file, 'w', 0o644);
   } catch (err) {
-    throw new UsageError(`--output ${o.output}: ${(err as Error).message}`);
+    throw new UsageError(`--output ${target}: ${(err as Error).message}`);
   }
+  let open = true;
+  const finish = (keep: boolean) => {
+    if (!open) return;
+    open = false;
+    fs.closeSync(fd);
+    if (direct) return;
+    if (keep) fs.renameSync(file, target);
+    else fs.rmSync(file, { force: true });
+  };
+  return {
+    writer: {
+      write: (s) => {
+        try {
+          fs.writeSync(fd, s);
+        } catch (err) {
+          throw new UsageError(`--output ${target}: ${(err as Error).message}`);
+        }
+      },
+    },
+    close: () => finish(true),
+    discard: () => finish(false),
+  };
 }
 
 /** What a command adds to the shared scan options. */

@@ -89,7 +89,10 @@ interface TargetRow {
 }
 
 function rowOf(t: TargetReport): TargetRow {
-  return { title: targetTitle(t), state: t.state, summary: t.summary, durationMs: t.durationMs };
+  // A host named with its port (mail.example.edu:2525) is shown so: one host may be listed per port.
+  const title =
+    t.kind === 'host' && t.input !== t.name && t.input !== t.displayName ? sanitize(t.input) : targetTitle(t);
+  return { title, state: t.state, summary: t.summary, durationMs: t.durationMs };
 }
 
 interface RunSummary {
