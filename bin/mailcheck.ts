@@ -15,9 +15,28 @@ process.on('unhandledRejection', (reason) => {
   process.exitCode = 70;
 });
 
-run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+// Ctrl-C (or systemd's SIGTERM) once: stop starting new work and write what finished (an audit
+// then exits 130). Twice: quit at once.
+const stop = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+  });
+}
+
+run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signal: stop.signal,
+  onUsr1: (handler) => void process.on('SIGUSR1', handler),
+  pid: process.pid,
+}).then(
   (code) => {
     process.exitCode = code;
+    // Probes abandoned by an interrupt may still hold sockets until their deadline: do not wait.
+    if (stop.signal.aborted) process.exit(code);
   },
   (err: unknown) => {
     process.stderr.write(

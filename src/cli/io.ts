@@ -6,6 +6,12 @@ export interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C (bin/mailcheck.ts): long runs stop starting work and write what finished. */
+  signal?: AbortSignal;
+  /** SIGUSR1 (bin/mailcheck.ts): `mailcheck lab` toggles its regression on it. */
+  onUsr1?: (handler: () => void) => void;
+  /** This process's id, for messages that tell the user how to signal it. */
+  pid?: number;
 }
 
 /** A usage or configuration error: message to stderr, exit code 2. */

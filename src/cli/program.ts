@@ -4,7 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { auditCommand } from './audit.js';
 import { demoCommand } from './demo.js';
+import { historyCommand } from './history.js';
+import { labCommand } from './lab.js';
 import { domainCommand } from './domain.js';
 import { explainCommand } from './explain.js';
 import { hostCommand } from './host.js';
@@ -22,8 +25,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   for (const cmd of [
     hostCommand(io, setExit),
     domainCommand(io, setExit),
+    auditCommand(io, setExit),
+    historyCommand(io, setExit),
     readinessCommand(io, setExit),
     demoCommand(io, setExit),
+    labCommand(io, setExit),
     policyCommand(io, setExit),
     explainCommand(io, setExit),
   ]) {

@@ -21,7 +21,8 @@
  *   `mailcheck_cert_expiry_days{target,kind,endpoint}` from `tls.cert_expiry` results that know
  *   the days left.
  *
- * Labels: `target` is the normalised name (punycode for IDN, ASCII and stable across runs); the
+ * Labels: `target` is the normalised name (punycode for IDN, ASCII and stable across runs), or
+ * for a host listed with its port (`mail.example.edu:2525`) that host:port; the
  * Unicode form is the `display` label on `mailcheck_target_up` only, to be joined in where wanted.
  * `kind` is on every target and check series, so a host and a domain of the same name stay apart.
  * `endpoint` is "address:port", empty for target-level checks. A target named twice with the same
@@ -36,6 +37,8 @@ import type { CheckResult, RenderOptions, Status, TargetReport } from '../model/
 import { STATUSES } from '../model/results.js';
 import type { ReportSink, ReportWriter, RunHeader, SinkFactory } from './sink.js';
 import { Spool } from './spool.js';
+
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 /** Escapes a label value: backslash, double quote and line feed (exposition format 0.0.4). */
 export function labelValue(text: string): string {
@@ -102,10 +105,16 @@ export const prometheusSink: SinkFactory = (out: ReportWriter, _opts: RenderOpti
   let header: RunHeader | undefined;
 
   function targetLabel(t: TargetReport): string {
-    const key = `${t.kind}\u0000${t.name}`;
+    // A host listed with its port (mail.example.edu:2525) is its own series: one host may be
+    // listed once per port. Otherwise the normalised name.
+    const name =
+      t.kind === 'host' && t.input !== t.name && t.input !== t.displayName && PRINTABLE_ASCII.test(t.input)
+        ? t.input.toLowerCase()
+        : t.name;
+    const key = `${t.kind}\u0000${name}`;
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);
-    return n === 1 ? t.name : `${t.name}#${n}`;
+    return n === 1 ? name : `${name}#${n}`;
   }
 
   return {

@@ -89,20 +89,20 @@ export async function runAudit(a: AuditRequest): Promise<AuditResult> {
     },
     a.signal,
   );
-  let changes: RunChanges | undefined;
-  if (runId !== undefined) {
-    const previous = a.recorder!.previousComplete(runId);
-    if (previous) changes = a.recorder!.changes(previous.id, runId);
-  }
   const footer: RunFooter = {
     durationMs: outcome.durationMs,
     summary: outcome.summary,
     targetCount: outcome.finished,
     plannedCount: tally.total,
     interrupted: outcome.interrupted,
-    ...(changes ? { changes } : {}),
   };
-  if (runId !== undefined) a.recorder!.finishRun(runId, footer);
+  let changes: RunChanges | undefined;
+  if (runId !== undefined) {
+    // Finished first, so the comparison names this run as complete (or interrupted).
+    a.recorder!.finishRun(runId, footer);
+    const previous = a.recorder!.previousComplete(runId);
+    if (previous) footer.changes = changes = a.recorder!.changes(previous.id, runId);
+  }
   a.sink.end(footer);
   return { outcome, tally, ...(runId !== undefined ? { runId } : {}), ...(changes ? { changes } : {}) };
 }
