@@ -191,11 +191,41 @@ function diffCommand(io: Io, setExit: (code: number) => void): Command {
 }
 
 /** `mailcheck history`: the commander command with its three subcommands. */
+function pruneCommand(io: Io, setExit: (code: number) => void): Command {
+  return withCommonOptions(
+    new Command('prune').description(
+      'delete old runs, keeping the newest N complete ones (and whatever is newer than them)',
+    ),
+    io,
+  )
+    .requiredOption('--keep <n>', 'complete runs to keep', parseCount('--keep', 1))
+    .option('--no-vacuum', 'do not rebuild the file afterwards (it then keeps its size until reused)')
+    .action((o: CommonOptions & { keep: number; vacuum: boolean }) => {
+      withStore(o, (store) => {
+        const deleted = store.prune(o.keep);
+        if (deleted.length > 0 && o.vacuum) store.vacuum();
+        io.stdout.write(
+          o.format === 'json'
+            ? `${JSON.stringify({ deleted })}\n`
+            : deleted.length === 0
+              ? `nothing to prune: at most ${o.keep} complete runs are stored\n`
+              : `deleted ${deleted.length} run${deleted.length === 1 ? '' : 's'} (${deleted.at(-1)}–${deleted[0]})\n`,
+        );
+      });
+      setExit(0);
+    });
+}
+
 export function historyCommand(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command('history').description(
-    'list the runs an audit recorded with --history, show one, or compare two',
+    'list the runs an audit recorded with --history, show one, compare two, or prune old ones',
   );
-  for (const sub of [listCommand(io, setExit), showCommand(io, setExit), diffCommand(io, setExit)]) {
+  for (const sub of [
+    listCommand(io, setExit),
+    showCommand(io, setExit),
+    diffCommand(io, setExit),
+    pruneCommand(io, setExit),
+  ]) {
     sub
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -215,7 +245,8 @@ Examples:
   mailcheck history list --history /var/lib/mailcheck/history.db
   mailcheck history show latest --history /var/lib/mailcheck/history.db
   mailcheck history diff latest~1 latest --history /var/lib/mailcheck/history.db
-  MAILCHECK_HISTORY=history.db mailcheck history diff --format json`,
+  MAILCHECK_HISTORY=history.db mailcheck history diff --format json
+  mailcheck history prune --keep 90 --history /var/lib/mailcheck/history.db   # e.g. weekly from cron`,
   );
   return cmd;
 }

@@ -716,6 +716,35 @@ export class HistoryStore {
     return previous ? this.changes(previous.id, currentId, opts) : undefined;
   }
 
+  /**
+   * Deletes every run but the newest `keep` complete ones, and every interrupted or killed run
+   * older than the oldest kept (they are never a baseline). Runs still being written are left
+   * alone. One transaction; returns the ids deleted (newest first). The file shrinks only after
+   * `vacuum()`.
+   */
+  prune(keep: number): number[] {
+    const kept = this.stmt<{ id: number }>(
+      `SELECT id FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT ?`,
+    ).all(keep);
+    if (kept.length < keep) return [];
+    const oldest = kept.at(-1)!.id;
+    const doomed = this.stmt<RunDbRow>('SELECT * FROM runs WHERE id < ? ORDER BY id DESC')
+      .all(oldest)
+      .map(runOf)
+      .filter((r) => runState(r).state !== 'running')
+      .map((r) => r.id);
+    const del = this.stmt<never>('DELETE FROM runs WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of doomed) del.run(id);
+    })();
+    return doomed;
+  }
+
+  /** Rebuilds the file without the space deleted runs left (after {@link prune}). */
+  vacuum(): void {
+    this.db.exec('VACUUM');
+  }
+
   /** `PRAGMA integrity_check` lines: ["ok"] for a sound file. */
   integrityCheck(): string[] {
     return (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);

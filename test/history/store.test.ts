@@ -242,6 +242,28 @@ describe('HistoryStore: runs and baselines', () => {
   });
 });
 
+describe('HistoryStore: pruning', () => {
+  it('keeps the newest N complete runs and everything newer, drops older runs, spares runs being written', () => {
+    const file = path.join(tempDir(), 'h.db');
+    const store = openStore(file);
+    const t = [target('a.example', [result('smtp.vrfy', 'pass', { evidence: ['x'.repeat(2000)] })])];
+    const r1 = writeRun(store, '2026-11-15T02:00:00.000Z', t);
+    const r2 = writeRun(store, '2026-11-16T02:00:00.000Z', t, 'interrupted');
+    const r3 = writeRun(store, '2026-11-17T02:00:00.000Z', t, 'running'); // this process: still running
+    const r4 = writeRun(store, '2026-11-18T02:00:00.000Z', t);
+    const r5 = writeRun(store, '2026-11-19T02:00:00.000Z', t, 'interrupted');
+    const r6 = writeRun(store, '2026-11-20T02:00:00.000Z', t);
+    expect(store.prune(5)).toEqual([]); // fewer complete runs than asked to keep: nothing goes
+    expect(store.prune(2)).toEqual([r2, r1]);
+    expect(store.listRuns().map((r) => r.id)).toEqual([r6, r5, r4, r3]);
+    expect(store.results(r1, 'host', 'a.example')).toEqual([]); // results went with their run
+    expect(store.previousComplete(r6)?.id).toBe(r4);
+    store.vacuum();
+    expect(store.integrityCheck()).toEqual(['ok']);
+    store.close();
+  });
+});
+
 describe('HistoryStore: opening files', () => {
   it('creates a new history: WAL, schema version, application id', () => {
     const file = path.join(tempDir(), 'new.db');
