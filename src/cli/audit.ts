@@ -14,7 +14,7 @@ import { withOverrides } from '../policy/loader.js';
 import type { Credentials } from '../probe/smtp/auth.js';
 import { monitoringExitCode, sinkFor } from '../report/formats.js';
 import { auditExitCode, runAudit, type FailOn } from '../runner/audit.js';
-import { selectChecks } from '../runner/judge.js';
+import { selectChecks, type SelectedCheck } from '../runner/judge.js';
 import type { DomainOnlySettings, ScanTarget, TargetPlan } from '../runner/scan.js';
 import { DEFAULT_PORTS, profileOf } from './host.js';
 import { progressFor } from './progress.js';
@@ -106,7 +106,7 @@ Examples:
     const inventory = readInventory(file, io);
     const settings = probeSettingsFrom(o, io);
     const targets = planTargets(inventory, defaultPolicy, o, io);
-    const selected = selectChecks(REGISTRY, defaultPolicy);
+    const selected = withDnsblZones(selectChecks(REGISTRY, defaultPolicy), o.dnsbl);
     const relayParams = selected.find((c) => c.check.id === 'relay.open')?.params;
     if (!settings.relayDomain && typeof relayParams?.relayDomain === 'string')
       settings.relayDomain = relayParams.relayDomain;
@@ -204,6 +204,15 @@ function domainSettingsOf(o: AuditOptions, dkimSelectors: string[], dnsOnly: boo
   };
 }
 
+/** The selection with `dnsbl.listed` judging the policy's zones plus those given with --dnsbl. */
+function withDnsblZones(selected: SelectedCheck[], extra: readonly string[] = []): SelectedCheck[] {
+  return selected.map((c) => {
+    if (c.check.id !== 'dnsbl.listed') return c;
+    const zones = [...new Set([...((c.params.zones as string[] | undefined) ?? []), ...extra])];
+    return { ...c, params: { ...c.params, zones } };
+  });
+}
+
 /**
  * One scan target per inventory entry, with its own checks (its policy, its roles, its overrides),
  * credentials and domain settings. Policies and selections are shared between entries that ask
@@ -223,7 +232,10 @@ function planTargets(inventory: Inventory, defaultPolicy: Policy, o: AuditOption
     let sel = selections.get(key);
     if (!sel) {
       const policy = e.checks ? withOverrides(policyOf(e.policy), e.checks) : policyOf(e.policy);
-      selections.set(key, (sel = selectChecks(REGISTRY, policy, undefined, e.roles)));
+      selections.set(
+        key,
+        (sel = withDnsblZones(selectChecks(REGISTRY, policy, undefined, e.roles), o.dnsbl)),
+      );
     }
     return sel;
   };
@@ -244,7 +256,10 @@ function planTargets(inventory: Inventory, defaultPolicy: Policy, o: AuditOption
       ...(credentials ? { credentials } : {}),
     };
     if (e.kind === 'domain') {
-      plan.domainSettings = domainSettingsOf(o, e.dkimSelectors, e.dnsOnly);
+      // Probe exactly the zones the check will judge: the entry's policy's and --dnsbl.
+      const zones = plan.selected!.find((c) => c.check.id === 'dnsbl.listed')?.params.zones as
+        string[] | undefined;
+      plan.domainSettings = { ...domainSettingsOf(o, e.dkimSelectors, e.dnsOnly), dnsblZones: zones ?? [] };
       return {
         kind: 'domain',
         input: e.input,
