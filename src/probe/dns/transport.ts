@@ -76,16 +76,31 @@ function idOf(message: Buffer): number {
   return message.readUInt16BE(0);
 }
 
+/**
+ * Sends a query over UDP and waits for the answer. A datagram can be lost (a busy resolver's full
+ * receive buffer drops queries silently), so the same message is sent again every
+ * {@link retransmitInterval} until the timeout, as RFC 1123 §6.1.3.3 asks of a resolver; the first
+ * valid answer wins. At most a few copies: the interval is at least a third of the timeout.
+ */
 export function exchangeUdp(server: Server, message: Buffer, timeoutMs: number): Promise<RawPacket> {
   const sock = dgram.createSocket(net.isIPv6(server.address) ? 'udp6' : 'udp4');
   return new Promise<RawPacket>((resolve, reject) => {
     const done = (err?: Error, p?: RawPacket) => {
       clearTimeout(timer);
+      clearInterval(resend);
       sock.close();
       if (err) reject(err);
       else resolve(p!);
     };
     const timer = setTimeout(() => done(new Error(`no UDP answer within ${timeoutMs}ms`)), timeoutMs);
+    const send = () => {
+      try {
+        sock.send(message, server.port, server.address);
+      } catch (e) {
+        done(e as Error);
+      }
+    };
+    const resend = setInterval(send, retransmitInterval(timeoutMs));
     sock.on('error', (e) => done(e));
     sock.on('message', (msg, rinfo) => {
       // Only the server we asked, with our id, may answer (RFC 5452 §9.1); anything else is ignored.
@@ -96,12 +111,13 @@ export function exchangeUdp(server: Server, message: Buffer, timeoutMs: number):
         // A malformed answer is not an answer: keep waiting until the timeout.
       }
     });
-    try {
-      sock.send(message, server.port, server.address);
-    } catch (e) {
-      done(e as Error);
-    }
+    send();
   });
+}
+
+/** Time between copies of a UDP query: a second, or a third of the timeout when that is shorter. */
+export function retransmitInterval(timeoutMs: number): number {
+  return Math.max(50, Math.min(1000, Math.floor(timeoutMs / 3)));
 }
 
 export function exchangeTcp(server: Server, message: Buffer, timeoutMs: number): Promise<RawPacket> {
