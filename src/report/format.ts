@@ -191,3 +191,19 @@ export function wrap(text: string, width: number): string[] {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/**
+ * How a target is named in fleet views (tables, monitoring lines, test suites): its Unicode name,
+ * or for a host listed with its port ("mail.example.edu:2525") what was listed, since one host
+ * may be listed once per port and the rows must stay apart. Not sanitised.
+ */
+export function fleetName(t: {
+  kind: 'host' | 'domain';
+  input: string;
+  name: string;
+  displayName: string;
+}): string {
+  const display = t.displayName || t.name;
+  if (t.kind !== 'host' || t.input === t.name || t.input === t.displayName) return display;
+  return t.input;
+}

@@ -24,7 +24,7 @@
  */
 import type { CheckResult, RenderOptions, Status, TargetReport } from '../model/results.js';
 import type { ReportSink, ReportWriter, RunHeader, SinkFactory } from './sink.js';
-import { MTA_DISPLAY, checkArea, sanitize } from './format.js';
+import { MTA_DISPLAY, checkArea, fleetName, sanitize } from './format.js';
 import { Spool } from './spool.js';
 
 // Everything outside the XML 1.0 Char production (§2.2). With the `u` flag a lone surrogate is a
@@ -152,7 +152,7 @@ function testsuite(t: TargetReport): { xml: string; totals: Totals } {
   ];
   if (t.error) props.push(property('error', sanitize(`${t.error.code}: ${t.error.message}`)));
   const xml =
-    `  <testsuite name="${xmlAttr(sanitize(t.displayName || t.name))}" hostname="${xmlAttr(sanitize(t.name))}"` +
+    `  <testsuite name="${xmlAttr(sanitize(fleetName(t)))}" hostname="${xmlAttr(sanitize(t.name))}"` +
     ` timestamp="${antTimestamp(t.startedAt)}" time="${seconds(t.durationMs)}" ${totalsAttrs(totals)}>\n` +
     `    <properties>\n${props.map((p) => `      ${p}\n`).join('')}    </properties>\n` +
     cases.join('') +

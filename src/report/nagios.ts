@@ -28,7 +28,7 @@ import type { RunChanges } from '../model/changes.js';
 import type { RenderOptions, StatusCounts, TargetReport } from '../model/results.js';
 import { STATUSES } from '../model/results.js';
 import type { ReportSink, ReportWriter, RunFooter, SinkFactory } from './sink.js';
-import { sanitize } from './format.js';
+import { fleetName, sanitize } from './format.js';
 
 /** Plugin states and their exit codes (monitoring-plugins guidelines, "Plugin Return Codes"). */
 export const NAGIOS_STATES = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
@@ -173,7 +173,7 @@ export const nagiosSink = ((out: ReportWriter, _opts: RenderOptions): NagiosSink
     begin() {},
     target(t) {
       targets++;
-      const name = clean(t.displayName || t.name);
+      const name = clean(fleetName(t));
       if (t.state === 'unreachable') {
         unreachable++;
         const why = t.error ? clean(`${t.error.code}: ${t.error.message}`) : 'not scanned';

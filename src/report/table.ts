@@ -34,6 +34,7 @@ import {
   areaTitle,
   checkGroup,
   endpointKey,
+  fleetName,
   endpointLabel,
   formatDuration,
   formatSeconds,
@@ -89,9 +90,8 @@ interface TargetRow {
 }
 
 function rowOf(t: TargetReport): TargetRow {
-  // A host named with its port (mail.example.edu:2525) is shown so: one host may be listed per port.
-  const title =
-    t.kind === 'host' && t.input !== t.name && t.input !== t.displayName ? sanitize(t.input) : targetTitle(t);
+  // A host listed with its port (mail.example.edu:2525) is shown so: one host may be listed per port.
+  const title = fleetName(t) === (t.displayName || t.name) ? targetTitle(t) : sanitize(fleetName(t));
   return { title, state: t.state, summary: t.summary, durationMs: t.durationMs };
 }
 

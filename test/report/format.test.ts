@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointFacts } from '../../src/model/artifacts.js';
 import {
+  fleetName,
   STATUS_SYMBOL,
   areaRank,
   areaTitle,
@@ -101,5 +102,24 @@ describe('report format helpers', () => {
     expect(truncate('abc', 4)).toBe('abc');
     expect(plural(1, 'check')).toBe('1 check');
     expect(plural(2, 'check')).toBe('2 checks');
+  });
+});
+
+describe('fleetName', () => {
+  const host = { kind: 'host' as const, name: 'mail.example.edu', displayName: 'mail.example.edu' };
+  it('names a host listed with its port by what was listed, so one host per port stays apart', () => {
+    expect(fleetName({ ...host, input: 'mail.example.edu:2525' })).toBe('mail.example.edu:2525');
+    expect(
+      fleetName({ ...host, input: '[2001:db8::25]:25', name: '2001:db8::25', displayName: '2001:db8::25' }),
+    ).toBe('[2001:db8::25]:25');
+  });
+  it('uses the Unicode name otherwise, whether the input was Unicode or punycode', () => {
+    expect(fleetName({ ...host, input: 'mail.example.edu' })).toBe('mail.example.edu');
+    const idn = { kind: 'host' as const, name: 'xn--bcher-kva.example', displayName: 'bücher.example' };
+    expect(fleetName({ ...idn, input: 'bücher.example' })).toBe('bücher.example');
+    expect(fleetName({ ...idn, input: 'xn--bcher-kva.example' })).toBe('bücher.example');
+    expect(
+      fleetName({ kind: 'domain', input: 'example.edu', name: 'example.edu', displayName: 'example.edu' }),
+    ).toBe('example.edu');
   });
 });
