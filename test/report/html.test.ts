@@ -8,8 +8,6 @@
  *   UPDATE_GOLDEN=1 npx vitest run test/report/html.test.ts && git diff test/fixtures/reports
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RunChanges } from '../../src/model/changes.js';
 import type { CheckResult, RenderOptions, Report, TargetReport } from '../../src/model/results.js';
@@ -17,51 +15,10 @@ import { HTML_SCRIPT } from '../../src/report/html-assets.js';
 import { escapeHtml, htmlSink } from '../../src/report/html.js';
 import type { RunFooter } from '../../src/report/sink.js';
 import { renderWith } from '../../src/report/sink.js';
-
-const FIXTURES = new URL('../fixtures/reports/', import.meta.url);
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
-const PLAIN: RenderOptions = { color: false, transcript: false, verbose: false, quiet: false };
-
-function loadSample(): Report {
-  return JSON.parse(readFileSync(new URL('sample-report.json', FIXTURES), 'utf8')) as Report;
-}
-
-function loadChanges(): RunChanges {
-  return JSON.parse(readFileSync(new URL('sample-changes.json', FIXTURES), 'utf8')) as RunChanges;
-}
+import { PLAIN, loadSample, loadChanges, expectGolden } from '../helpers/golden.js';
 
 function render(report: Report, opts: RenderOptions = PLAIN, changes?: RunChanges): string {
   return renderWith(htmlSink, report, opts, changes);
-}
-
-/** The first differing line with a little context, whitespace made visible. */
-function describeDiff(expected: string, actual: string): string {
-  const exp = expected.split('\n');
-  const act = actual.split('\n');
-  let i = 0;
-  while (i < exp.length && i < act.length && exp[i] === act[i]) i++;
-  const show = (s: string | undefined) => (s === undefined ? '<end of file>' : JSON.stringify(s));
-  const lines = [`first difference at line ${i + 1} (expected ${exp.length} lines, got ${act.length}):`];
-  for (let j = i; j < i + 3 && (j < exp.length || j < act.length); j++) {
-    if (exp[j] !== act[j]) lines.push(`  - ${show(exp[j])}`, `  + ${show(act[j])}`);
-  }
-  lines.push('If the change is intended: UPDATE_GOLDEN=1 npx vitest run test/report/html.test.ts');
-  return lines.join('\n');
-}
-
-function expectGolden(actual: string, name: string): void {
-  const file = fileURLToPath(new URL(name, FIXTURES));
-  if (UPDATE) {
-    writeFileSync(file, actual);
-    return;
-  }
-  let expected: string;
-  try {
-    expected = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`golden file ${name} is missing; create it with UPDATE_GOLDEN=1`);
-  }
-  if (actual !== expected) expect(actual, describeDiff(expected, actual)).toBe(expected);
 }
 
 function sha256(text: string): string {
