@@ -24,7 +24,7 @@ import type {
   TargetReport,
 } from '../model/results.js';
 import { domainFactFields, reverseSummary } from './dns-summary.js';
-import type { RunChanges } from '../model/changes.js';
+import { paint, renderChangesLines } from './changes-text.js';
 import type { ReportSink, ReportWriter, RunFooter, RunHeader, SinkFactory } from './sink.js';
 import { Spool } from './spool.js';
 import {
@@ -148,7 +148,10 @@ export const tableSink: SinkFactory = (out: ReportWriter, opts: RenderOptions): 
       const shown = opts.quiet ? rows.filter((r) => r.state !== 'scanned' || hasProblems(r.summary)) : rows;
       if (shown.length > 0) out.write(`${fleetTable(shown, ctx).join('\n')}\n\n`);
       details.drainTo(out);
-      if (footer.changes) out.write(`${changesLines(footer.changes, c).join('\n')}\n\n`);
+      if (footer.changes) {
+        const lines = renderChangesLines(footer.changes, { color: opts.color, limit: 50 });
+        out.write(`${lines.join('\n')}\n\n`);
+      }
       const run: RunSummary = {
         ...summaryOf({ ...header!, summary: footer.summary, durationMs: footer.durationMs }, rows),
         ...(footer.interrupted ? { planned: footer.plannedCount } : {}),
@@ -162,58 +165,7 @@ function hasProblems(s: StatusCounts): boolean {
   return s.fail + s.warn + s.error > 0;
 }
 
-/** What changed since the previous run, regressions first. */
-function changesLines(ch: RunChanges, c: ChalkInstance): string[] {
-  const out = [c.bold(`Changes since run ${ch.previous.id} (${ch.previous.startedAt})`)];
-  const who = (x: { displayName: string; endpoint?: string }) =>
-    sanitize(x.endpoint ? `${x.displayName} ${x.endpoint}` : x.displayName);
-  const section = <T>(title: string, items: T[], line: (x: T) => string) => {
-    if (items.length === 0) return;
-    out.push(`  ${title} (${items.length})`);
-    for (const x of items.slice(0, 50)) out.push(`    ${line(x)}`);
-    if (items.length > 50) out.push(`    … and ${items.length - 50} more`);
-  };
-  section(
-    c.red.bold('new failures'),
-    ch.newFailures,
-    (x) => `${c.red(x.check)}  ${who(x)}: ${sanitize(x.message)}`,
-  );
-  section(
-    c.red.bold('newly unreachable'),
-    ch.newlyUnreachable,
-    (x) => `${who(x)}${x.reason ? `: ${sanitize(x.reason)}` : ''}`,
-  );
-  section(c.green('fixed'), ch.fixed, (x) => `${x.check}  ${who(x)}`);
-  section(c.green('reachable again'), ch.recovered, (x) => who(x));
-  section(
-    c.yellow('certificates expiring'),
-    ch.expiringCertificates,
-    (x) =>
-      `${who(x)}: ${x.days < 0 ? `expired ${-x.days} days ago` : `${plural(x.days, 'day')} left`}${x.validTo ? ` (${x.validTo.slice(0, 10)})` : ''}`,
-  );
-  section('other changes', ch.otherChanges, (x) => `${x.check}  ${who(x)}: ${x.before} → ${x.after}`);
-  section('new targets', ch.added, (x) => who(x));
-  section('removed targets', ch.removed, (x) => who(x));
-  if (out.length === 1) out.push('  nothing changed');
-  return out;
-}
-
-function colorStatus(c: ChalkInstance, status: Status, text: string): string {
-  switch (status) {
-    case 'pass':
-      return c.green(text);
-    case 'fail':
-      return c.red.bold(text);
-    case 'warn':
-      return c.yellow(text);
-    case 'info':
-      return c.cyan(text);
-    case 'skip':
-      return c.gray(text);
-    case 'error':
-      return c.magenta.bold(text);
-  }
-}
+const colorStatus = paint;
 
 function isProblem(r: CheckResult): boolean {
   return PROBLEMS.has(r.status);

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderChangesLines } from '../../src/history/render.js';
+import { renderChangesLines } from '../../src/report/changes-text.js';
 import { HistoryStore } from '../../src/history/store.js';
 import type { RunChanges } from '../../src/model/changes.js';
 import type { Report } from '../../src/model/results.js';
