@@ -164,11 +164,3 @@ export async function login(
   if (refused) return { attempt: { mechanism: 'none', overTls: ch.overTls, success: false, refused } };
   return { attempt: await authenticate(ch.session, ch.caps.auth, creds, ch.overTls) };
 }
-
-/** A failure that means the server went away (and a new connection may get further). */
-export function isDisconnect(err: unknown): boolean {
-  return (
-    err instanceof ProbeError &&
-    (err.code === 'CLOSED' || err.code === 'ECONNRESET' || err.code === 'SERVICE_UNAVAILABLE')
-  );
-}

@@ -45,6 +45,12 @@ export class SmtpSession {
   discardedBeforeTls = 0;
   /** Bytes received on the current channel (plaintext or TLS). */
   bytesReceived = 0;
+  /**
+   * Network round trips this session has waited for: the TCP connect, each reply or pipelined
+   * group, and the TLS handshake (one for TLS 1.3, two for earlier versions). The unit of the
+   * connection plan (plan.ts).
+   */
+  roundTrips = 0;
   private readonly started = Date.now();
   private parser: ReplyParser;
   private queue: SmtpReply[] = [];
@@ -69,6 +75,7 @@ export class SmtpSession {
     const started = Date.now();
     const raw = await openSocket(opts);
     const session = new SmtpSession(raw, opts);
+    session.roundTrips = 1;
     session.timings.push({ stage: 'CONNECT', label: 'TCP connect', ms: Date.now() - started });
     session.note(`connected to ${opts.address}:${opts.port}`);
     if (!opts.implicitTls) return { session };
@@ -92,6 +99,7 @@ export class SmtpSession {
   /** Waits for the next complete reply. */
   async read(stage: Stage, waitedFor: string): Promise<SmtpReply> {
     const start = Date.now();
+    this.roundTrips += 1;
     const reply = await this.next(stage, waitedFor);
     this.timings.push({ stage, label: waitedFor, ms: Date.now() - start });
     return reply;
@@ -104,6 +112,7 @@ export class SmtpSession {
   async command(line: string, stage: Stage, shown: string = line): Promise<SmtpReply> {
     const start = Date.now();
     this.send(line, stage, shown);
+    this.roundTrips += 1;
     const reply = await this.next(stage, `reply to ${shown}`);
     this.timings.push({ stage, label: shown, ms: Date.now() - start });
     return reply;
@@ -114,25 +123,46 @@ export class SmtpSession {
    * the batch early (the server is closing, RFC 5321 §3.8): the replies so far are returned.
    */
   async pipeline(lines: readonly string[], stage: Stage): Promise<SmtpReply[]> {
+    const { replies, error } = await this.pipelineSettled(lines, stage);
+    if (error) throw error;
+    return replies;
+  }
+
+  /**
+   * {@link pipeline}, but a failure part-way (timeout, disconnect) is returned with the replies
+   * that did arrive, so a caller can tell which commands were answered.
+   */
+  async pipelineSettled(
+    lines: readonly string[],
+    stage: Stage,
+  ): Promise<{ replies: SmtpReply[]; error?: ProbeError }> {
     const start = Date.now();
     for (const l of lines) this.assertSafe(l, stage);
     if (this.fatal) {
-      throw new ProbeError(this.fatal.code, this.fatal.detail, {
+      const error = new ProbeError(this.fatal.code, this.fatal.detail, {
         stage,
         address: this.opts.address,
         port: this.opts.port,
       });
+      return { replies: [], error };
     }
     this.socket.write(lines.map((l) => `${l}\r\n`).join(''));
+    this.roundTrips += 1;
     for (const l of lines) this.transcript.push({ t: this.elapsed, dir: 'C', text: l });
     const replies: SmtpReply[] = [];
-    for (const l of lines) {
-      const r = await this.next(stage, `reply to ${l}`);
-      replies.push(r);
-      if (r.code === 421) break;
+    try {
+      for (const l of lines) {
+        const r = await this.next(stage, `reply to ${l}`);
+        replies.push(r);
+        if (r.code === 421) break;
+      }
+    } catch (err) {
+      if (!(err instanceof ProbeError)) throw err;
+      return { replies, error: err };
+    } finally {
+      this.timings.push({ stage, label: lines.join(' | '), ms: Date.now() - start });
     }
-    this.timings.push({ stage, label: lines.join(' | '), ms: Date.now() - start });
-    return replies;
+    return { replies };
   }
 
   /**
@@ -156,6 +186,7 @@ export class SmtpSession {
     if (!this.fatal && !this.socket.destroyed) {
       try {
         this.send('QUIT', 'QUIT');
+        this.roundTrips += 1;
         await this.next('QUIT', 'reply to QUIT', Math.min(this.opts.stepTimeoutMs, 1000));
       } catch {
         // A server that does not answer QUIT has nothing more to tell us.
@@ -242,6 +273,7 @@ export class SmtpSession {
       throw err;
     });
     this.timings.push({ stage, label: 'TLS handshake', ms: Date.now() - start });
+    this.roundTrips += secure.getProtocol() === 'TLSv1.3' ? 1 : 2;
     this.note(`TLS established: ${secure.getProtocol()} ${secure.getCipher()?.name ?? ''}`.trim());
     this.socket = secure;
     this.parser = new ReplyParser(this.opts.limits);

@@ -1,12 +1,20 @@
 /**
- * Which protocol versions and weak suites a server accepts, with as few connections as the
- * answer allows. A server picks the highest version it supports up to the client's maximum, so:
- *   - the main session (offering up to TLS 1.3) tells whether 1.3 is accepted;
- *   - one handshake capped at 1.2 tells 1.2 (or the best below it);
+ * Which protocol versions and weak suites a server accepts, with as few connections and round
+ * trips as the answers allow. A server picks the highest version it supports up to the client's
+ * maximum, and answers a ClientHello whose maximum is below everything it supports with a
+ * protocol_version alert (RFC 5246 Appendix E.1), so:
+ *   - the main session (offering up to TLS 1.3) tells whether 1.3 is accepted, and when it settles
+ *     lower (known before the probes start on implicit TLS), which versions above it are refused;
+ *   - one ClientHello capped at 1.2 tells 1.2 (or the best below it);
  *   - one capped at 1.1 tells 1.1, or 1.0 when it falls back; only if 1.1 is accepted is a
- *     separate 1.0 handshake needed;
- *   - SSLv3 and the weak suites, which our TLS library cannot offer, use a hand-built ClientHello.
- * All of these run in parallel with the main session, each on its own connection.
+ *     separate 1.0 hello needed;
+ *   - a protocol_version alert to the lowest capped hello says that nothing lower is accepted
+ *     either, SSLv3 included; otherwise SSLv3 gets a hello of its own, as do the weak suites.
+ * The hellos are built by hand (hello.ts) and offer every suite we know, which Node's OpenSSL
+ * cannot; the ServerHello answers in one round trip, without finishing the handshake. A refusal
+ * for another reason than the version is asked again with a real handshake by Node.
+ * The capped hellos and the weak-suite hello run in parallel, each on its own connection; the
+ * 1.0 and SSLv3 follow-ups run only when the first answers leave them open.
  */
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -21,8 +29,11 @@ import { probeServerHello, WEAK_SUITE_CLASSES, SSLV3_SUITES } from './hello.js';
 import { ALL_SUITES } from './cipher-suites.js';
 import type { Deadline } from '../smtp/session.js';
 
-/** Opens a connection positioned where a ClientHello goes (after "220" to STARTTLS, or at once for 465). */
-export type PrepareSocket = (label: string) => Promise<net.Socket>;
+/**
+ * Opens a connection positioned where a ClientHello goes (after "220" to STARTTLS, or at once for
+ * 465). `after` names the probe whose answer this one waited for, if any (for the connection plan).
+ */
+export type PrepareSocket = (label: string, after?: string) => Promise<net.Socket>;
 
 export interface VersionProbeOptions {
   prepare: PrepareSocket;
@@ -32,6 +43,13 @@ export interface VersionProbeOptions {
   /** The host's deadline: every handshake is bounded by what is left of it, not only by the step timeout. */
   deadline: Deadline;
   weakCiphers: boolean;
+  /**
+   * The protocol (and suite) the main session negotiated while offering everything up to TLS 1.3,
+   * when it is known before the probes start (implicit TLS): the versions above it are refused.
+   */
+  main?: { protocol?: string; cipher?: string };
+  /** Called when a probe's exchange is over, with the round trips its handshake took. */
+  settled?: (label: string, roundTrips: number) => void;
 }
 
 /** The time one more handshake may take. */
@@ -47,22 +65,60 @@ export interface VersionProbeResults {
 
 const ORDER: TlsVersion[] = ['SSLv3', 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
+/** The versions a capped probe asks about, highest first. */
+const LEVELS = ['TLSv1.2', 'TLSv1.1', 'TLSv1'] as const;
+type Level = (typeof LEVELS)[number];
+
 type Capped =
-  { ok: true; protocol: TlsVersion; cipher: string } | { ok: false; rejected: boolean; reason: string };
+  | { ok: true; protocol: TlsVersion; cipher: string }
+  | {
+      ok: false;
+      rejected: boolean;
+      reason: string;
+      /** The server answered with a protocol_version alert: it accepts nothing up to the cap. */
+      versionAlert?: boolean;
+    };
 
 /**
- * Node's errors that mean "this protocol version is refused". Any other handshake failure
- * (handshake_failure, no shared cipher) may only mean that the server's suites are ones our TLS
- * library cannot offer, so the version is then confirmed with a raw ClientHello.
+ * Whether a protocol version up to `max` is accepted, in one round trip: a ClientHello offering
+ * every suite we know, whose ServerHello names the version the server picks (RFC 5246 Appendix
+ * E.1) — the handshake need not be finished to know that. A refusal for another reason than the
+ * version (some other alert, a dropped connection) may be our hello's fault, so the question is
+ * then asked again with a real handshake by Node's TLS library.
  */
-const VERSION_REFUSED =
-  /protocol version|unsupported protocol|wrong version number|no protocols available|version too low/i;
+async function cappedProbe(o: VersionProbeOptions, max: Level, after?: string): Promise<Capped> {
+  let first: Capped & { ok: false };
+  try {
+    const r = await helloProbe(o, max, ALL_SUITES, 'all suites', after);
+    if (r.result === 'accepted' && r.version && r.version !== 'TLSv1.3') {
+      return { ok: true, protocol: r.version, cipher: r.cipherName ?? String(r.cipherSuite) };
+    }
+    if (r.result === 'rejected' && r.alert?.name === 'protocol_version') {
+      return { ok: false, rejected: true, reason: 'protocol_version alert', versionAlert: true };
+    }
+    first = {
+      ok: false,
+      rejected: r.result === 'rejected',
+      reason: r.alert?.name ?? r.reason ?? 'no answer',
+    };
+  } catch (err) {
+    // The connection never got to the ClientHello: a second one would not either.
+    return { ok: false, rejected: false, reason: toFailure(err, { stage: 'STARTTLS' }).message };
+  }
+  const second = await nodeHandshake(o, max, `ClientHello ${max} (all suites)`);
+  if (second.ok || !first.rejected) return second;
+  return {
+    ...second,
+    reason: `ClientHello offering every suite: ${first.reason}; TLS handshake: ${second.reason}`,
+  };
+}
 
-/** One Node handshake with the given version range; anything but a timeout or a failed preamble counts as refusal. */
-async function cappedHandshake(o: VersionProbeOptions, min: TlsVersion, max: TlsVersion): Promise<Capped> {
+/** One Node handshake capped at `max`; anything but a timeout or a failed preamble counts as refusal. */
+async function nodeHandshake(o: VersionProbeOptions, max: Level, after: string): Promise<Capped> {
+  const label = `handshake TLSv1..${max}`;
   let raw: net.Socket;
   try {
-    raw = await o.prepare(`handshake ${min}..${max}`);
+    raw = await o.prepare(label, after);
   } catch (err) {
     return { ok: false, rejected: false, reason: toFailure(err, { stage: 'STARTTLS' }).message };
   }
@@ -71,18 +127,28 @@ async function cappedHandshake(o: VersionProbeOptions, min: TlsVersion, max: Tls
       socket: raw,
       ...(o.servername ? { servername: o.servername } : {}),
       rejectUnauthorized: false,
-      minVersion: min as tls.SecureVersion,
-      maxVersion: max as tls.SecureVersion,
+      minVersion: 'TLSv1',
+      maxVersion: max,
       // OpenSSL 3 refuses TLS 1.0/1.1 (and SHA-1, small keys) above security level 0.
       ciphers: 'DEFAULT:@SECLEVEL=0',
     });
     const timeoutMs = timeoutOf(o);
     const onSecure = () =>
       done({ ok: true, protocol: s.getProtocol() as TlsVersion, cipher: s.getCipher()?.name ?? 'unknown' });
-    const onError = (err: Error) => done({ ok: false, rejected: true, reason: err.message });
+    const onError = (err: NodeJS.ErrnoException) =>
+      done({
+        ok: false,
+        rejected: true,
+        reason: err.message,
+        // Sent by the server; the client's own "unsupported protocol" (a ServerHello below our
+        // minimum, as from an SSLv3-only server) is not this.
+        ...(err.code === 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' ? { versionAlert: true } : {}),
+      });
     const onClose = () =>
       done({ ok: false, rejected: true, reason: 'connection closed during the handshake' });
     const done = (r: Capped) => {
+      // A completed TLS 1.2 handshake takes two round trips; an answer to the hello, one.
+      o.settled?.(label, r.ok && r.protocol !== 'TLSv1.3' ? 2 : 1);
       clearTimeout(timer);
       s.off('secureConnect', onSecure);
       s.off('error', onError);
@@ -98,43 +164,7 @@ async function cappedHandshake(o: VersionProbeOptions, min: TlsVersion, max: Tls
     s.once('secureConnect', onSecure);
     s.once('error', onError);
     s.once('close', onClose);
-  }).then((r) => (r.ok || !r.rejected || VERSION_REFUSED.test(r.reason) ? r : confirmWithHello(o, max, r)));
-}
-
-/**
- * A handshake that failed for another reason than the version is asked again with a raw
- * ClientHello offering every suite we know, up to `max`: a ServerHello tells the version the
- * server really speaks.
- */
-async function confirmWithHello(
-  o: VersionProbeOptions,
-  max: TlsVersion,
-  first: Capped & { ok: false },
-): Promise<Capped> {
-  if (max === 'TLSv1.3' || max === 'SSLv3') return first;
-  try {
-    const r = await helloProbe(o, max, ALL_SUITES);
-    if (r.result === 'accepted' && r.version && r.version !== 'TLSv1.3') {
-      return { ok: true, protocol: r.version, cipher: r.cipherName ?? 'unknown' };
-    }
-    if (r.result === 'rejected')
-      return {
-        ok: false,
-        rejected: true,
-        reason: `${first.reason}; raw ClientHello: ${r.alert?.name ?? r.reason}`,
-      };
-    return {
-      ok: false,
-      rejected: false,
-      reason: `${first.reason}; raw ClientHello: ${r.reason ?? 'no answer'}`,
-    };
-  } catch (err) {
-    return {
-      ok: false,
-      rejected: false,
-      reason: `${first.reason}; ${toFailure(err, { stage: 'STARTTLS' }).message}`,
-    };
-  }
+  });
 }
 
 function fromCapped(version: TlsVersion, r: Capped): TlsVersionProbe {
@@ -150,20 +180,27 @@ async function helloProbe(
   o: VersionProbeOptions,
   version: 'SSLv3' | 'TLSv1' | 'TLSv1.1' | 'TLSv1.2',
   suites: readonly number[],
+  what: string,
+  after?: string,
 ) {
-  const socket = await o.prepare(`ClientHello ${version}`);
-  return probeServerHello({
-    socket,
-    version,
-    cipherSuites: suites,
-    ...(o.servername && version !== 'SSLv3' ? { servername: o.servername } : {}),
-    timeoutMs: timeoutOf(o),
-  });
+  const label = `ClientHello ${version} (${what})`;
+  const socket = await o.prepare(label, after);
+  try {
+    return await probeServerHello({
+      socket,
+      version,
+      cipherSuites: suites,
+      ...(o.servername && version !== 'SSLv3' ? { servername: o.servername } : {}),
+      timeoutMs: timeoutOf(o),
+    });
+  } finally {
+    o.settled?.(label, 1);
+  }
 }
 
-async function sslv3(o: VersionProbeOptions): Promise<TlsVersionProbe> {
+async function sslv3(o: VersionProbeOptions, after?: string): Promise<TlsVersionProbe> {
   try {
-    const r = await helloProbe(o, 'SSLv3', SSLV3_SUITES);
+    const r = await helloProbe(o, 'SSLv3', SSLV3_SUITES, 'SSLv3 suites', after);
     if (r.result === 'accepted' && r.version === 'SSLv3') {
       return { version: 'SSLv3', result: 'accepted', cipher: r.cipherName ?? String(r.cipherSuite) };
     }
@@ -189,6 +226,7 @@ async function weak(
   o: VersionProbeOptions,
   version: 'TLSv1.2' | 'TLSv1',
   classes: readonly WeakClass[],
+  after?: string,
 ): Promise<WeakCipherProbe[]> {
   let r: Awaited<ReturnType<typeof probeServerHello>>;
   try {
@@ -196,6 +234,8 @@ async function weak(
       o,
       version,
       classes.flatMap((c) => c.suites),
+      'weak suites',
+      after,
     );
   } catch (err) {
     r = { result: 'error', reason: toFailure(err, { stage: 'STARTTLS' }).message };
@@ -217,44 +257,87 @@ const WEAK_TLS12 = WEAK_SUITE_CLASSES.filter((c) => c.version === 'TLSv1.2');
 /** EXPORT and single-DES suites do not exist in TLS 1.2; they are offered at TLS 1.0. */
 const WEAK_TLS10 = WEAK_SUITE_CLASSES.filter((c) => c.version === 'TLSv1');
 
-/** Runs the version and weak-suite probes (not 1.3, which the main session answers). */
+/**
+ * Runs the version and weak-suite probes (not 1.3, which the main session answers). Never
+ * throws; every probe has settled (its connection closed) when this resolves.
+ */
 export async function probeVersions(o: VersionProbeOptions): Promise<VersionProbeResults> {
-  const [le12, le11, v3, weak12] = await Promise.all([
-    cappedHandshake(o, 'TLSv1', 'TLSv1.2'),
-    cappedHandshake(o, 'TLSv1', 'TLSv1.1'),
-    sslv3(o),
-    o.weakCiphers ? weak(o, 'TLSv1.2', WEAK_TLS12) : Promise.resolve([]),
-  ]);
   const probes = new Map<TlsVersion, TlsVersionProbe>();
-  probes.set('SSLv3', v3);
-  probes.set('TLSv1.2', fromCapped('TLSv1.2', le12));
-  probes.set('TLSv1.1', fromCapped('TLSv1.1', le11));
-  if (le11.ok && le11.protocol === 'TLSv1') {
-    probes.set('TLSv1', { version: 'TLSv1', result: 'accepted', cipher: le11.cipher });
-  } else if (le11.ok) {
-    probes.set('TLSv1', fromCapped('TLSv1', await cappedHandshake(o, 'TLSv1', 'TLSv1')));
-  } else {
-    // Refused up to 1.1 means refused at 1.0 too: the server would have fallen back.
-    probes.set('TLSv1', {
-      version: 'TLSv1',
-      result: le11.rejected ? 'rejected' : 'error',
-      reason: le11.reason,
+  const started: Promise<unknown>[] = [];
+  let levels: readonly Level[] = LEVELS;
+  const mainAt = LEVELS.indexOf(o.main?.protocol as Level);
+  if (mainAt >= 0) {
+    const chosen = LEVELS[mainAt]!;
+    for (const v of LEVELS.slice(0, mainAt)) {
+      probes.set(v, {
+        version: v,
+        result: 'rejected',
+        reason: `server chose ${chosen} when offered up to TLSv1.3`,
+        fromMainSession: true,
+      });
+    }
+    probes.set(chosen, {
+      version: chosen,
+      result: 'accepted',
+      cipher: o.main?.cipher,
+      fromMainSession: true,
     });
+    levels = LEVELS.slice(mainAt + 1);
   }
+  const weak12 = o.weakCiphers ? weak(o, 'TLSv1.2', WEAK_TLS12) : Promise.resolve([]);
+  started.push(weak12);
+  // Without the main session's answer, 1.2 and 1.1 at once (either may be the server's floor);
+  // with it, only the next level down. A lower one follows only when the answers leave it open.
+  const early = levels.slice(0, mainAt >= 0 ? 1 : 2).map((v) => cappedProbe(o, v));
+  started.push(...early);
+  /** The last capped handshake answered: later probes waited for it. */
+  let last: string | undefined;
+  for (const [i, v] of levels.entries()) {
+    if (probes.has(v)) continue;
+    const r = await (early[i] ?? cappedProbe(o, v, last));
+    last = `ClientHello ${v} (all suites)`;
+    probes.set(v, fromCapped(v, r));
+    if (r.ok && r.protocol !== v) {
+      // The server fell back: what it chose is accepted, and nothing between was.
+      if (r.protocol === 'SSLv3' || (LEVELS as readonly string[]).includes(r.protocol)) {
+        probes.set(r.protocol, { version: r.protocol, result: 'accepted', cipher: r.cipher });
+      }
+      for (const below of levels.slice(i + 1)) {
+        if (!probes.has(below) && ORDER.indexOf(below) > ORDER.indexOf(r.protocol)) {
+          const reason = `server chose ${r.protocol} when offered up to ${v}`;
+          probes.set(below, { version: below, result: 'rejected', reason });
+        }
+      }
+    } else if (!r.ok && r.versionAlert) {
+      const floor = `the server answered a ClientHello offering up to ${v} with a protocol_version alert, so it accepts nothing lower (RFC 5246 Appendix E.1)`;
+      for (const below of [...levels.slice(i + 1), 'SSLv3' as const]) {
+        if (!probes.has(below)) probes.set(below, { version: below, result: 'rejected', reason: floor });
+      }
+      break;
+    } else if (!r.ok && v === 'TLSv1.1' && !probes.has('TLSv1')) {
+      // Refused up to 1.1 means refused at 1.0 too: the server would have fallen back.
+      probes.set('TLSv1', { version: 'TLSv1', result: r.rejected ? 'rejected' : 'error', reason: r.reason });
+    }
+  }
+  // SSLv3 and the TLS 1.0-only suites depend only on the answers so far: both at once.
   const tls10 = probes.get('TLSv1')!;
-  let weak10: WeakCipherProbe[] = [];
-  if (o.weakCiphers) {
-    // Only a server that speaks TLS 1.0 can accept the TLS 1.0-only suites: ask it, spare the rest a connection.
-    weak10 =
-      tls10.result === 'accepted'
-        ? await weak(o, 'TLSv1', WEAK_TLS10)
+  const [v3, weak10] = await Promise.all([
+    probes.get('SSLv3') ?? sslv3(o, last),
+    !o.weakCiphers
+      ? []
+      : tls10.result === 'accepted'
+        ? // Only a server that speaks TLS 1.0 can accept them: ask it, spare the rest a connection.
+          weak(o, 'TLSv1', WEAK_TLS10, last)
         : WEAK_TLS10.map((c) => ({
             name: c.name,
             result: tls10.result === 'rejected' ? ('rejected' as const) : ('error' as const),
             reason: `TLS 1.0 is ${tls10.result === 'rejected' ? 'refused' : 'undetermined'}, and these suites exist only up to TLS 1.0`,
-          }));
-  }
-  return { probes, weakCiphers: [...weak12, ...weak10] };
+          })),
+  ]);
+  probes.set('SSLv3', v3);
+  const w12 = await weak12;
+  await Promise.all(started);
+  return { probes, weakCiphers: [...w12, ...weak10] };
 }
 
 /** Merges the main session's answer (1.3, and 1.2 when that is what it got) with the probes. */
