@@ -11,10 +11,16 @@ interface TagValueResult {
   errors: string[];
 }
 
-// mailauth ships no types for lib/tools.js; this is the one function we use from it.
-const { parseTagValueRecord } = createRequire(import.meta.url)('mailauth/lib/tools.js') as {
-  parseTagValueRecord(record: string, options?: object): TagValueResult;
-};
+// mailauth ships no types for lib/tools.js; this is the one function we use from it. Loaded on
+// first use: the module and what it pulls in take ~0.3 s to load, which every command would pay.
+type ParseTagValueRecord = (record: string, options?: object) => TagValueResult;
+let parseTagValueRecordFn: ParseTagValueRecord | undefined;
+function parseTagValueRecord(record: string, options?: object): TagValueResult {
+  parseTagValueRecordFn ??= (
+    createRequire(import.meta.url)('mailauth/lib/tools.js') as { parseTagValueRecord: ParseTagValueRecord }
+  ).parseTagValueRecord;
+  return parseTagValueRecordFn(record, options);
+}
 
 /** DNS outcomes that are no answer at all: a check must not pass or fail on them. */
 export const UNANSWERED: ReadonlySet<DnsStatus> = new Set(['SERVFAIL', 'REFUSED', 'TIMEOUT']);

@@ -11,7 +11,8 @@ import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
-import { parsePolicy } from 'mailauth/lib/mta-sts.js';
+import type { parsePolicy as ParsePolicy } from 'mailauth/lib/mta-sts.js';
+import { createRequire } from 'node:module';
 import type { DnsLookup, MtaStsFacts } from '../../model/dns-artifacts.js';
 import { VERSION } from '../../version.js';
 import { lookupJoinedTxt, type TxtResolver } from './tls-rpt.js';
@@ -236,6 +237,16 @@ function fieldsOf(body: string): Map<string, string[]> {
 /** RFC 8461 §3.2 / §4.1: an MX pattern is a host name, optionally with a leading `*.` label. */
 const MX_PATTERN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i;
 
+let parsePolicyFn: typeof ParsePolicy | undefined;
+
+/** mailauth's MTA-STS policy parser, loaded on first use (it is not needed by most commands). */
+function parsePolicy(body: string): ReturnType<typeof ParsePolicy> {
+  parsePolicyFn ??= (
+    createRequire(import.meta.url)('mailauth/lib/mta-sts.js') as { parsePolicy: typeof ParsePolicy }
+  ).parsePolicy;
+  return parsePolicyFn(body);
+}
+
 /**
  * Parses a policy body with mailauth's parser and adds what it lets pass: a missing `mode`
  * (mailauth assumes none), a `max_age` that is not 1-10 digits, malformed `mx` patterns, and
@@ -245,7 +256,7 @@ const MX_PATTERN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z
 export function parseMtaStsPolicy(body: string): PolicyFacts {
   const fields = fieldsOf(body);
   const errors: string[] = [];
-  let parsed: ReturnType<typeof parsePolicy> | undefined;
+  let parsed: ReturnType<typeof ParsePolicy> | undefined;
   try {
     parsed = parsePolicy(body);
   } catch (err) {
