@@ -9,6 +9,7 @@
  * after the command it answers arrived, so pipelined commands are answered in one round trip.
  */
 import type net from 'node:net';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { dispatch, finishMessage } from './scripted-commands.js';
@@ -52,7 +53,10 @@ export class Connection {
   /** When the input that the command being handled now completed arrived. */
   private lineAt = performance.now();
   private readonly queue = new ActionQueue(MAX_QUEUED_ACTIONS);
+  /** The server's TLS writes waiting for their flight's time (latencyModel `network`). */
+  private readonly flights = new ActionQueue(MAX_QUEUED_ACTIONS);
   private readonly timers = new TimerSet();
+  private readonly acceptedAt = performance.now();
 
   constructor(
     readonly ctx: ServerContext,
@@ -69,23 +73,34 @@ export class Connection {
     return this.ctx.options;
   }
 
+  /** The `network` latency model is on (see ScriptedServerOptions.latencyModel). */
+  private get network(): boolean {
+    return this.options.latencyModel === 'network' && this.options.replyDelayMs > 0;
+  }
+
   /** Greets, or starts TLS first on an implicit-TLS server, or misbehaves. */
   start(): void {
     const o = this.options;
     if (hostileOnConnect(this)) return;
     if (o.implicitTls || o.hostile === 'tls-on-connect') {
       this.raw.pause();
-      this.later(o.replyDelayMs, () => this.upgrade(() => this.greet()));
+      // The network model times the handshake's flights itself (see delayedLink).
+      if (this.network) this.upgrade(true, () => this.greet());
+      else this.later(o.replyDelayMs, () => this.upgrade(true, () => this.greet()));
       return;
     }
     this.raw.on('data', this.onData);
     this.greet();
   }
 
-  /** Schedules `fn` for when the greeting is due (after greetingDelayMs and replyDelayMs). */
+  /**
+   * Schedules `fn` for when the greeting is due (after greetingDelayMs and replyDelayMs; with the
+   * network model, one more replyDelayMs on a cleartext connection for the TCP handshake).
+   */
   atGreeting(fn: () => void): void {
     const o = this.options;
-    this.schedule(performance.now() + o.greetingDelayMs + o.replyDelayMs, fn);
+    const connect = this.network && this.socket === this.raw ? o.replyDelayMs : 0;
+    this.schedule(performance.now() + connect + o.greetingDelayMs + o.replyDelayMs, fn);
   }
 
   /** Sends one reply line (CRLF added) in its turn. */
@@ -155,7 +170,10 @@ export class Connection {
     // Paused, the socket keeps the ClientHello buffered; the TLS layer picks it up when it wraps.
     this.raw.pause();
     this.after(() => {
-      this.writeNow(preface, () => this.later(this.options.replyDelayMs, () => this.upgrade()));
+      this.writeNow(preface, () => {
+        if (this.network) this.upgrade(false);
+        else this.later(this.options.replyDelayMs, () => this.upgrade(false));
+      });
     });
   }
 
@@ -188,6 +206,7 @@ export class Connection {
     this.closed = true;
     this.mode = 'stopped';
     this.queue.clear();
+    this.flights.clear();
     this.timers.clear();
     this.socket.destroy();
     this.raw.destroy();
@@ -203,12 +222,64 @@ export class Connection {
     this.atGreeting(() => this.writeNow(`220 ${this.options.banner}\r\n`));
   }
 
-  private upgrade(onSecure?: () => void): void {
+  /**
+   * The raw socket as a stream for the TLS layer whose writes (the server's flights) each leave
+   * replyDelayMs after the client's last data arrived, and on an implicit-TLS port no earlier than
+   * two delays after the TCP accept (the TCP handshake's round trip, charged to the first flight).
+   * After the handshake a reply, already held back by the reply queue until L after its command
+   * arrived, is due at once here (the command was the client's last data).
+   * Writes keep their order; the TLS layer is told at once that they are done.
+   */
+  private delayedLink(implicit: boolean): Duplex {
+    const raw = this.raw;
+    const delay = this.options.replyDelayMs;
+    const firstFlight = implicit ? this.acceptedAt + 2 * delay : 0;
+    let clientAt = performance.now();
+    const due = () => Math.max(clientAt + delay, firstFlight);
+    const link = new Duplex({
+      read: () => {
+        raw.resume();
+      },
+      write: (chunk: Buffer, _encoding, done) => {
+        if (!this.flights.schedule(due(), () => this.writeRaw(chunk)))
+          return done(new Error('too many TLS writes'));
+        done();
+      },
+      final: (done) => {
+        this.flights.schedule(due(), () => raw.end());
+        done();
+      },
+      // After the flights already queued, such as the alert that refuses a handshake.
+      destroy: (err, done) => {
+        this.afterFlights(() => raw.destroy());
+        done(err);
+      },
+    });
+    raw.on('data', (chunk: Buffer) => {
+      clientAt = performance.now();
+      if (!link.push(chunk)) raw.pause();
+    });
+    raw.once('end', () => link.push(null));
+    return link;
+  }
+
+  /** Runs `fn` once the TLS flights queued so far are on the wire (at once without any). */
+  private afterFlights(fn: () => void): void {
+    if (!this.flights.schedule(0, fn)) fn();
+  }
+
+  private writeRaw(chunk: Buffer): void {
+    if (!this.raw.destroyed && !this.raw.writableEnded) this.raw.write(chunk);
+  }
+
+  /** Wraps the raw socket in TLS: at once on an implicit-TLS port, or after STARTTLS's 220. */
+  private upgrade(implicit: boolean, onSecure?: () => void): void {
     if (this.closed || !this.ctx.secureContext) return this.destroy();
-    const secure = new tls.TLSSocket(this.raw, { isServer: true, secureContext: this.ctx.secureContext });
+    const transport = this.network ? this.delayedLink(implicit) : this.raw;
+    const secure = new tls.TLSSocket(transport, { isServer: true, secureContext: this.ctx.secureContext });
     this.socket = secure;
-    secure.on('error', () => this.destroy());
-    secure.once('close', () => this.destroy());
+    secure.on('error', () => this.afterFlights(() => this.destroy()));
+    secure.once('close', () => this.afterFlights(() => this.destroy()));
     secure.once('secure', () => {
       this.ctx.stats.tlsHandshakes += 1;
       this.session = freshSession(true);

@@ -121,6 +121,15 @@ export interface ScriptedServerOptions {
    * this models one network round trip per exchange. Default 0.
    */
   replyDelayMs?: number;
+  /**
+   * How `replyDelayMs` is charged. `replies` (the default): to the greeting, every reply and the
+   * start of each TLS handshake. `network`, for the benchmark, charges what a network whose round
+   * trip is `replyDelayMs` would: also the TCP handshake (added to the server's first flight: the
+   * greeting, or the first TLS flight on an implicit-TLS port), and every server flight of a TLS
+   * handshake (each waits `replyDelayMs` after the client's flight before it), so a TLS 1.2
+   * handshake costs two round trips and a TLS 1.3 one costs one.
+   */
+  latencyModel?: 'replies' | 'network';
   /** Misbehave in one way; see {@link HostileMode}. Default: behave. */
   hostile?: HostileMode;
   /** Interval between bytes for `drip-greeting`, in ms. Default 200. */
@@ -209,6 +218,7 @@ export function resolveOptions(opts: ScriptedServerOptions): ResolvedOptions {
     maxMessageSize,
     greetingDelayMs: opts.greetingDelayMs ?? 0,
     replyDelayMs: opts.replyDelayMs ?? 0,
+    latencyModel: opts.latencyModel ?? 'replies',
     hostile: opts.hostile,
     dripIntervalMs: opts.dripIntervalMs ?? 200,
     maxLineLength: opts.maxLineLength ?? 4096,
