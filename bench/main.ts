@@ -270,7 +270,15 @@ async function measured(
   // A jsonl report grows as targets finish: if it stops growing for stallMs, targets hang.
   const watch = stallMs !== undefined && output.endsWith('.jsonl') ? { progressFile: output, stallMs } : {};
   const run = await runTimed(process.execPath, [MAILCHECK_JS, ...args], {
-    env: { ...process.env, MAILCHECK_AUTH_PASSWORD: fleet.info.credentials.password, NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      MAILCHECK_AUTH_PASSWORD: fleet.info.credentials.password,
+      NO_COLOR: '1',
+      // Node flags for the scanner only (e.g. --max-old-space-size=96), not for the fleet.
+      ...(process.env.BENCH_SCANNER_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_SCANNER_NODE_OPTIONS }
+        : {}),
+    },
     timeoutMs,
     ...watch,
   });

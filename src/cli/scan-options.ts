@@ -283,7 +283,11 @@ export function openOutput(o: Pick<ScanOptions, 'output' | 'format'>, io: Io): R
   try {
     fd = fs.openSync(file, 'w', 0o644);
   } catch (err) {
-    throw new UsageError(`--output ${target}: ${(err as Error).message}`);
+    // Name the file the user gave, not our temporary one beside it.
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'ENOENT' ? `directory ${path.dirname(target)} does not exist` : (e.code ?? e.message);
+    throw new UsageError(`--output ${target}: cannot write it (${why})`);
   }
   let open = true;
   const finish = (keep: boolean) => {

@@ -47,6 +47,16 @@ describe('bad input: a clear message and exit 2', () => {
     [['host', 'smtp.example.edu', '--format', 'xml'], /Allowed choices are table, json/],
     [['host', 'smtp.example.edu', '--ipv4', '--ipv6'], /exclude each other/],
     [['host', 'smtp.example.edu', '--ehlo', 'bad name'], /--ehlo/],
+    [
+      ['host', '127.0.0.1:1', '--output', '/nonexistent/dir/r.json'],
+      /--output \/nonexistent\/dir\/r\.json: cannot write it \(directory \/nonexistent\/dir does not exist\)/,
+    ],
+    [
+      ['audit', '/nonexistent/campus.yaml'],
+      /inventory file \/nonexistent\/campus\.yaml: cannot read it \(no such file\)/,
+    ],
+    [['audit', 'x.yaml', '--fail-on', 'sometimes'], /Allowed choices are any, new/],
+    [['history', 'list'], /--history FILE is required/],
     [['host'], /missing required argument/],
     [['frobnicate'], /unknown command/],
     [[], /Usage: mailcheck/],
