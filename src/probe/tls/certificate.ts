@@ -142,6 +142,40 @@ function peerChain(socket: tls.TLSSocket, trust: TrustStore): CertificateFacts[]
   return chain;
 }
 
+/** What a handshake's certificate facts need, computed once per distinct peer (see {@link peerFacts}). */
+interface PeerFacts {
+  chain: CertificateFacts[];
+  /** The leaf as tls.checkServerIdentity reads it; undefined when the peer sent none. */
+  identity?: tls.PeerCertificate;
+}
+
+const PEER_CACHE_SIZE = 256;
+const peerCache = new WeakMap<TrustStore, Map<string, PeerFacts>>();
+
+/**
+ * The chain and identity of the peer, parsed once per run for each distinct (leaf, validation
+ * outcome): the three ports of a host present the same certificate, and parsing it (Node's
+ * peer-certificate objects, then X509Certificate for every link) was the largest CPU cost of a
+ * fleet audit. The validation outcome is part of the key, so a port that sends an incomplete
+ * chain is not given the chain a well-configured port of the same host had built. Facts are
+ * shared between reports and never mutated.
+ */
+function peerFacts(socket: tls.TLSSocket, trust: TrustStore): PeerFacts {
+  // The leaf alone (not socket.getPeerX509Certificate(): on Node 20, once it has been called,
+  // getPeerCertificate returns an empty object).
+  const peer = socket.getPeerCertificate();
+  if (!peer || !peer.fingerprint256) return { chain: peerChain(socket, trust) };
+  const key = `${peer.fingerprint256}|${socket.authorized ? 'ok' : String(socket.authorizationError)}`;
+  let cache = peerCache.get(trust);
+  if (!cache) peerCache.set(trust, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const facts: PeerFacts = { chain: peerChain(socket, trust), identity: peer };
+  if (cache.size >= PEER_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, facts);
+  return facts;
+}
+
 /** Facts of a completed handshake; `hostname` is what the certificate must name. */
 export function handshakeFacts(
   socket: tls.TLSSocket,
@@ -151,7 +185,7 @@ export function handshakeFacts(
 ): TlsHandshakeFacts {
   const cipher = socket.getCipher();
   const eph = socket.getEphemeralKeyInfo();
-  const chain = peerChain(socket, trust);
+  const { chain, identity } = peerFacts(socket, trust);
   const facts: TlsHandshakeFacts = {
     ok: true,
     protocol: socket.getProtocol() ?? undefined,
@@ -167,10 +201,9 @@ export function handshakeFacts(
   if (eph && typeof eph === 'object' && 'type' in eph && eph.type) {
     facts.ephemeralKey = { type: eph.type, name: eph.name, size: eph.size };
   }
-  const peer = socket.getPeerCertificate();
-  if (peer && Object.keys(peer).length > 0) {
+  if (identity) {
     // checkServerIdentity matches IP literals against IP SANs and names per RFC 6125.
-    const err = tls.checkServerIdentity(net.isIP(hostname) ? hostname : hostname.toLowerCase(), peer);
+    const err = tls.checkServerIdentity(net.isIP(hostname) ? hostname : hostname.toLowerCase(), identity);
     facts.hostname = err
       ? { name: hostname, matches: false, error: err.message }
       : { name: hostname, matches: true };
