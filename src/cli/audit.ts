@@ -14,7 +14,7 @@ import { withOverrides } from '../policy/loader.js';
 import type { Credentials } from '../probe/smtp/auth.js';
 import { monitoringExitCode, sinkFor } from '../report/formats.js';
 import { auditExitCode, runAudit, type FailOn } from '../runner/audit.js';
-import { selectChecks, type SelectedCheck } from '../runner/judge.js';
+import { selectChecks } from '../runner/judge.js';
 import type { DomainOnlySettings, ScanTarget, TargetPlan } from '../runner/scan.js';
 import { DEFAULT_PORTS, profileOf } from './host.js';
 import { progressFor } from './progress.js';
@@ -22,11 +22,14 @@ import { UsageError, type Io } from './io.js';
 import { collect, parsePort } from './options.js';
 import {
   addScanOptions,
+  dnsblZonesOf,
   openOutput,
   policyFrom,
   probeSettingsFrom,
   publishedOptions,
+  relayDomainFromPolicy,
   renderOptionsOf,
+  withDnsblZones,
   type ScanOptions,
 } from './scan-options.js';
 
@@ -107,9 +110,7 @@ Examples:
     const settings = probeSettingsFrom(o, io);
     const targets = planTargets(inventory, defaultPolicy, o, io);
     const selected = withDnsblZones(selectChecks(REGISTRY, defaultPolicy), o.dnsbl);
-    const relayParams = selected.find((c) => c.check.id === 'relay.open')?.params;
-    if (!settings.relayDomain && typeof relayParams?.relayDomain === 'string')
-      settings.relayDomain = relayParams.relayDomain;
+    relayDomainFromPolicy(settings, selected);
 
     let store: HistoryStore | undefined;
     if (o.history !== undefined) {
@@ -204,15 +205,6 @@ function domainSettingsOf(o: AuditOptions, dkimSelectors: string[], dnsOnly: boo
   };
 }
 
-/** The selection with `dnsbl.listed` judging the policy's zones plus those given with --dnsbl. */
-function withDnsblZones(selected: SelectedCheck[], extra: readonly string[] = []): SelectedCheck[] {
-  return selected.map((c) => {
-    if (c.check.id !== 'dnsbl.listed') return c;
-    const zones = [...new Set([...((c.params.zones as string[] | undefined) ?? []), ...extra])];
-    return { ...c, params: { ...c.params, zones } };
-  });
-}
-
 /**
  * One scan target per inventory entry, with its own checks (its policy, its roles, its overrides),
  * credentials and domain settings. Policies and selections are shared between entries that ask
@@ -257,9 +249,10 @@ function planTargets(inventory: Inventory, defaultPolicy: Policy, o: AuditOption
     };
     if (e.kind === 'domain') {
       // Probe exactly the zones the check will judge: the entry's policy's and --dnsbl.
-      const zones = plan.selected!.find((c) => c.check.id === 'dnsbl.listed')?.params.zones as
-        string[] | undefined;
-      plan.domainSettings = { ...domainSettingsOf(o, e.dkimSelectors, e.dnsOnly), dnsblZones: zones ?? [] };
+      plan.domainSettings = {
+        ...domainSettingsOf(o, e.dkimSelectors, e.dnsOnly),
+        dnsblZones: dnsblZonesOf(plan.selected!),
+      };
       return {
         kind: 'domain',
         input: e.input,

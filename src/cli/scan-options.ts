@@ -18,7 +18,7 @@ import { FORMATS, renderReport, type Format } from '../report/formats.js';
 import type { ReportWriter } from '../report/sink.js';
 import type { HostProbeSettings } from '../probe/host.js';
 import { REGISTRY } from '../checks/index.js';
-import { selectChecks } from '../runner/judge.js';
+import { selectChecks, type SelectedCheck } from '../runner/judge.js';
 import { scanHosts, type DomainOnlySettings, type ScanTarget } from '../runner/scan.js';
 import { collect, parseDuration, parseEhloName, parsePositiveInt } from './options.js';
 import { UsageError, useColor, type Io } from './io.js';
@@ -313,6 +313,33 @@ export function openOutput(o: Pick<ScanOptions, 'output' | 'format'>, io: Io): R
   };
 }
 
+/** The relay battery addresses --relay-domain, else the domain the policy names for relay.open. */
+export function relayDomainFromPolicy(
+  settings: Omit<HostProbeSettings, 'needs'>,
+  selected: readonly SelectedCheck[],
+): void {
+  const params = selected.find((c) => c.check.id === 'relay.open')?.params;
+  if (!settings.relayDomain && typeof params?.relayDomain === 'string')
+    settings.relayDomain = params.relayDomain;
+}
+
+/** The selection with `dnsbl.listed` judging the policy's zones plus `extra` (--dnsbl). */
+export function withDnsblZones(
+  selected: readonly SelectedCheck[],
+  extra: readonly string[] = [],
+): SelectedCheck[] {
+  return selected.map((c) => {
+    if (c.check.id !== 'dnsbl.listed') return c;
+    const zones = [...new Set([...((c.params.zones as string[] | undefined) ?? []), ...extra])];
+    return { ...c, params: { ...c.params, zones } };
+  });
+}
+
+/** The zones `dnsbl.listed` will judge in this selection: exactly those the domain probe must ask. */
+export function dnsblZonesOf(selected: readonly SelectedCheck[]): string[] {
+  return (selected.find((c) => c.check.id === 'dnsbl.listed')?.params.zones as string[] | undefined) ?? [];
+}
+
 /** What a command adds to the shared scan options. */
 export interface ScanExtras {
   /** Changes to the probe settings (the demo trusts its lab CA and uses the lab account). */
@@ -338,19 +365,15 @@ export async function scanWithOptions(
   const policy = policyFrom(o.policy);
   const settings = probeSettingsFrom(o, io);
   extras.adjust?.(settings);
-  const selected = selectChecks(REGISTRY, policy, extras.only, extras.role);
+  let selected = selectChecks(REGISTRY, policy, extras.only, extras.role);
   // The relay battery addresses --relay-domain, else the domain the policy names for relay.open.
-  const relayParams = selected.find((c) => c.check.id === 'relay.open')?.params;
-  if (!settings.relayDomain && typeof relayParams?.relayDomain === 'string')
-    settings.relayDomain = relayParams.relayDomain;
+  relayDomainFromPolicy(settings, selected);
   if (domainSettings) {
     // DNSBL zones: those the policy names plus --dnsbl; the check judges exactly what was asked.
-    const dnsbl = selected.find((c) => c.check.id === 'dnsbl.listed');
-    const zones = [
-      ...new Set([...((dnsbl?.params.zones as string[] | undefined) ?? []), ...domainSettings.dnsblZones]),
-    ];
-    if (dnsbl) dnsbl.params = { ...dnsbl.params, zones };
-    domainSettings = { ...domainSettings, dnsblZones: zones };
+    const asked = domainSettings.dnsblZones;
+    selected = withDnsblZones(selected, asked);
+    const judged = selected.some((c) => c.check.id === 'dnsbl.listed');
+    domainSettings = { ...domainSettings, dnsblZones: judged ? dnsblZonesOf(selected) : [...new Set(asked)] };
   }
   const report = await scanHosts({
     ...(extras.role ? { roles: [extras.role] } : {}),

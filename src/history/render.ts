@@ -4,22 +4,17 @@
  * put in a name, message or reason passes through `sanitize`; colour only when asked for, and with
  * colour off the text contains no escape sequence.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { RunChanges } from '../model/changes.js';
 import { regressionCount } from '../model/changes.js';
 import { STATUSES, type CheckResult, type Status, type StatusCounts } from '../model/results.js';
-import { paint, renderChangesLines, shortTime } from '../report/changes-text.js';
+import { chalkOf, paint, renderChangesLines, shortTime } from '../report/changes-text.js';
 import { formatSeconds, sanitize, statusLabel } from '../report/format.js';
 import type { RunRow, RunState, TargetRow } from './store.js';
 
 export interface HistoryRenderOptions {
   color: boolean;
-}
-
-function chalkOf(color: boolean): ChalkInstance {
-  // Colour is decided by the caller (--no-color, NO_COLOR, TTY), never by chalk's own detection.
-  return new Chalk({ level: color ? 1 : 0 });
 }
 
 // --- history list --------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ export interface ChangesRenderOptions {
   indent?: string;
 }
 
-function chalkOf(color: boolean): ChalkInstance {
+/** A chalk that colours only when asked. */
+export function chalkOf(color: boolean): ChalkInstance {
   // Colour is decided by the caller (--no-color, NO_COLOR, TTY), never by chalk's own detection.
   return new Chalk({ level: color ? 1 : 0 });
 }

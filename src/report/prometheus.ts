@@ -36,6 +36,7 @@
 import type { CheckResult, RenderOptions, Status, TargetReport } from '../model/results.js';
 import { STATUSES } from '../model/results.js';
 import type { ReportSink, ReportWriter, RunHeader, SinkFactory } from './sink.js';
+import { fleetName } from './format.js';
 import { Spool } from './spool.js';
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
@@ -107,10 +108,9 @@ export const prometheusSink: SinkFactory = (out: ReportWriter, _opts: RenderOpti
   function targetLabel(t: TargetReport): string {
     // A host listed with its port (mail.example.edu:2525) is its own series: one host may be
     // listed once per port. Otherwise the normalised name.
+    const listed = fleetName(t);
     const name =
-      t.kind === 'host' && t.input !== t.name && t.input !== t.displayName && PRINTABLE_ASCII.test(t.input)
-        ? t.input.toLowerCase()
-        : t.name;
+      listed !== (t.displayName || t.name) && PRINTABLE_ASCII.test(listed) ? listed.toLowerCase() : t.name;
     const key = `${t.kind}\u0000${name}`;
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);

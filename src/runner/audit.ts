@@ -10,7 +10,13 @@ import type { TargetReport } from '../model/results.js';
 import type { ReportSink, RunFooter, RunHeader } from '../report/sink.js';
 import { SCHEMA_VERSION } from '../report/json.js';
 import { VERSION } from '../version.js';
-import { scanStream, type HostScanRequest, type StreamOutcome } from './scan.js';
+import {
+  requiredErrors,
+  scanExitCode,
+  scanStream,
+  type HostScanRequest,
+  type StreamOutcome,
+} from './scan.js';
 
 /** What an audit needs of the history database (src/history/store.ts implements it). */
 export interface RunRecorder {
@@ -84,7 +90,7 @@ export async function runAudit(a: AuditRequest): Promise<AuditResult> {
       tally.done++;
       if (t.summary.fail > 0) tally.failing++;
       if (t.state === 'unreachable') tally.unreachable++;
-      tally.requiredErrors += t.checks.filter((c) => c.status === 'error' && c.severity === 'fail').length;
+      tally.requiredErrors += requiredErrors(t);
       a.onProgress?.(tally);
     },
     a.signal,
@@ -117,7 +123,5 @@ export async function runAudit(a: AuditRequest): Promise<AuditResult> {
 export function auditExitCode(r: AuditResult, failOn: FailOn): number {
   if (r.outcome.interrupted) return INTERRUPTED_EXIT;
   if (failOn === 'new' && r.changes) return regressionCount(r.changes) > 0 ? 1 : 0;
-  if (r.outcome.summary.fail > 0) return 1;
-  if (r.tally.unreachable > 0 || r.tally.requiredErrors > 0) return 3;
-  return 0;
+  return scanExitCode({ failed: r.outcome.summary.fail, ...r.tally });
 }

@@ -262,9 +262,21 @@ export async function scanHosts(req: HostScanRequest): Promise<Report> {
  * be scanned or a check the policy requires could not be determined, else 0.
  */
 export function exitCodeFor(report: Report): number {
-  if (report.summary.fail > 0) return 1;
-  if (report.targets.some((t) => t.state === 'unreachable')) return 3;
-  if (report.targets.some((t) => t.checks.some((c) => c.status === 'error' && c.severity === 'fail')))
-    return 3;
+  return scanExitCode({
+    failed: report.summary.fail,
+    unreachable: report.targets.filter((t) => t.state === 'unreachable').length,
+    requiredErrors: report.targets.reduce((n, t) => n + requiredErrors(t), 0),
+  });
+}
+
+/** Checks the policy requires (severity fail) whose outcome could not be determined. */
+export function requiredErrors(t: TargetReport): number {
+  return t.checks.filter((c) => c.status === 'error' && c.severity === 'fail').length;
+}
+
+/** {@link exitCodeFor} from running totals, for runs that stream instead of keeping a Report. */
+export function scanExitCode(t: { failed: number; unreachable: number; requiredErrors: number }): number {
+  if (t.failed > 0) return 1;
+  if (t.unreachable > 0 || t.requiredErrors > 0) return 3;
   return 0;
 }
