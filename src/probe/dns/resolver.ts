@@ -139,11 +139,17 @@ interface Outcome {
   raw?: RawPacket;
 }
 
+/** How many sent questions {@link Resolver.sent} keeps. */
+const SENT_LOG_LIMIT = 1000;
+
 export class Resolver {
   readonly servers: ResolverServer[];
   readonly timeoutMs: number;
   readonly dnssec: boolean;
-  /** Every question actually sent (not the cached ones), for tests and the benchmark. */
+  /**
+   * The first {@link SENT_LOG_LIMIT} questions actually sent (not the cached ones), for tests: a
+   * fleet run sends tens of thousands and must not keep them all.
+   */
   readonly sent: { name: string; type: string; transport: 'udp' | 'tcp' }[] = [];
   private readonly cache = new Map<string, Promise<Outcome>>();
   private readonly file: DnsCacheFile | undefined;
@@ -225,6 +231,10 @@ export class Resolver {
     return p;
   }
 
+  private logSent(name: string, type: string, transport: 'udp' | 'tcp'): void {
+    if (this.sent.length < SENT_LOG_LIMIT) this.sent.push({ name, type, transport });
+  }
+
   private query(name: string, type: string): Buffer {
     const q = new Packet();
     q.header.id = Math.floor(Math.random() * 65536);
@@ -256,11 +266,11 @@ export class Resolver {
     for (const server of this.servers) {
       let raw: RawPacket | undefined;
       try {
-        this.sent.push({ name, type, transport: 'udp' });
+        this.logSent(name, type, 'udp');
         raw = await exchangeUdp(server, message, this.timeoutMs);
         if (raw.header.tc) {
           // RFC 7766 §5: a truncated answer is asked again over TCP.
-          this.sent.push({ name, type, transport: 'tcp' });
+          this.logSent(name, type, 'tcp');
           raw = await exchangeTcp(server, message, this.timeoutMs);
         }
       } catch {
