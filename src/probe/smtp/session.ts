@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { IGNORE_IDENTITY, skipIdentityCertificate } from '../tls/certificate.js';
 import type { ProbeErrorCode, SmtpReply, Stage, StepTiming, TranscriptEntry } from '../../model/artifacts.js';
 import { ProbeError } from '../../errors.js';
 import { FramingError, ReplyParser, type FramingLimits } from './framing.js';
@@ -246,6 +247,7 @@ export class SmtpSession {
     };
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
       const s = tls.connect({ ...options, socket: raw });
+      if (options.checkServerIdentity === IGNORE_IDENTITY) skipIdentityCertificate(s);
       const timer = setTimeout(() => {
         s.destroy();
         reject(
