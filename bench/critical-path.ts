@@ -9,6 +9,7 @@
  * handshake, every reply or pipelined group of replies, every server flight of a TLS handshake.
  * Those are the plan's units, so wall / (round trips × L) is a fair ratio.
  */
+import { COMPLIANT_HOST_BEHAVIOUR } from '../src/lab/fleet-behaviour.js';
 import { FULL_SCAN, planHost, type HostPlan, type PortBehaviour } from '../src/probe/plan.js';
 
 export interface HostScanModel {
@@ -25,46 +26,12 @@ export interface HostScanModel {
   plan: HostPlan;
 }
 
-const modern = { pipelining: true, tls: 'TLSv1.3', minTls: 'TLSv1.2' } as const;
-
 /**
- * The fleet's three servers (src/lab/fleet.ts) in the plan's terms; the scan names every port and
- * gives credentials, so it may log in on each, and does where AUTH is offered over verified TLS.
+ * The fleet's three servers (src/lab/fleet.ts) in the plan's terms: the lab's compliant trio, whose
+ * values test/probe/plan.test.ts holds the engine to. The scan names every port and gives
+ * credentials, so it may log in on each, and does where AUTH is offered over verified TLS.
  */
-export const FLEET_BEHAVIOUR: readonly PortBehaviour[] = [
-  {
-    ...modern,
-    profile: 'smtp',
-    starttls: true,
-    tlsRequired: false,
-    vrfy: 'refused',
-    expn: 'refused',
-    relay: 'refused',
-    credentials: true,
-  },
-  {
-    ...modern,
-    profile: 'submission',
-    starttls: true,
-    tlsRequired: true,
-    vrfy: 'refused',
-    expn: 'refused',
-    relay: 'auth-required',
-    credentials: true,
-    login: { roundTrips: 1, relay: 'accepted' },
-  },
-  {
-    ...modern,
-    profile: 'smtps',
-    starttls: false,
-    tlsRequired: false,
-    vrfy: 'refused',
-    expn: 'refused',
-    relay: 'auth-required',
-    credentials: true,
-    login: { roundTrips: 1, relay: 'accepted' },
-  },
-];
+export const FLEET_BEHAVIOUR: readonly PortBehaviour[] = COMPLIANT_HOST_BEHAVIOUR;
 
 /** The expected cost of one full host scan of a fleet host. */
 export function expectedHostScan(): HostScanModel {
