@@ -2,16 +2,9 @@
  * The opt-in test message: address validation at the CLI boundary, the generated message and its
  * dot-stuffing, queue id parsing, and delivery to scripted servers and real Postfix.
  */
-import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dataAccepted from '../../../src/checks/data/accepted.js';
-import {
-  startScriptedServer,
-  type ScriptedServer,
-  type ScriptedServerOptions,
-} from '../../../src/lab/scripted-server.js';
 import type { DataFacts } from '../../../src/model/artifacts.js';
-import type { ProbeSettings } from '../../../src/probe/endpoint.js';
 import {
   AddressError,
   buildTestMessage,
@@ -22,61 +15,18 @@ import {
   validateAddress,
 } from '../../../src/probe/smtp/data.js';
 import { Deadline } from '../../../src/probe/smtp/session.js';
-import { emptyCounts } from '../../../src/model/results.js';
-import { SCHEMA_VERSION } from '../../../src/report/json.js';
-import { endpoint, hostFacts, reply, runCheck } from '../../helpers/facts.js';
-import { postfixAvailable, startPostfix, type PostfixInstance } from '../../helpers/postfix.js';
+import { endpoint, reply, runCheck } from '../../helpers/facts.js';
+import { startPostfix, type PostfixInstance } from '../../helpers/postfix.js';
 import { renderMessage } from '../../helpers/render.js';
-import { LAB_TLS, loopbackTarget, probeSettings } from '../../helpers/probe.js';
-import { schemaErrors } from '../../helpers/schema.js';
+import { LAB_TLS as TLS, loopbackTarget as target } from '../../helpers/probe.js';
+import { describeWithPostfix, endpointSchemaViolations, smtpProbeFixture } from '../../helpers/smtp-probe.js';
 
-const TLS = LAB_TLS;
 const ENVELOPE = { from: 'sender@lab.example', to: 'alice@lab.example' };
 
-function settings(over: Partial<ProbeSettings> = {}): ProbeSettings {
-  return probeSettings(['smtp', 'data'], over);
-}
-
-const target = loopbackTarget;
-
-const servers: ScriptedServer[] = [];
-async function scripted(opts: Partial<ScriptedServerOptions>): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ hostname: 'mail.lab.example', ...opts });
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { settings, scripted, listenRaw } = smtpProbeFixture(['smtp', 'data']);
 
 /** The JSON report's schema violations for an endpoint carrying these facts. */
-function schemaViolations(data: DataFacts): string[] {
-  const now = new Date().toISOString();
-  const target = {
-    kind: 'host' as const,
-    name: 'mail.lab.example',
-    displayName: 'mail.lab.example',
-    input: 'mail.lab.example',
-    roles: [],
-    state: 'scanned' as const,
-    checks: [],
-    summary: emptyCounts(),
-    facts: hostFacts([endpoint({ data })]),
-    startedAt: now,
-    durationMs: 1,
-  };
-  const report = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'mailcheck', version: '0.0.0-test' },
-    policy: { name: 'campus-baseline', source: 'built-in' },
-    startedAt: now,
-    durationMs: 1,
-    options: {},
-    targets: [target],
-    summary: emptyCounts(),
-  };
-  return schemaErrors(JSON.parse(JSON.stringify(report)));
-}
+const schemaViolations = (data: DataFacts) => endpointSchemaViolations([endpoint({ data })]);
 
 function judge(facts: DataFacts) {
   const f = runCheck(dataAccepted, endpoint({ data: facts }));
@@ -312,16 +262,9 @@ describe('data.accepted', () => {
   });
 });
 
-let raw: net.Server | undefined;
-afterEach(async () => {
-  await new Promise<void>((r) => (raw ? raw.close(() => r()) : r()));
-  raw = undefined;
-});
-
 /** Greets, accepts the envelope, takes the message and closes without a final reply. */
 async function hangUpAfterData(): Promise<number> {
-  raw = net.createServer((socket) => {
-    socket.on('error', () => {});
+  return listenRaw((socket) => {
     socket.write('220 raw.lab.example ESMTP\r\n');
     let inData = false;
     let buf = '';
@@ -344,45 +287,33 @@ async function hangUpAfterData(): Promise<number> {
       }
     });
   });
-  await new Promise<void>((r) => raw!.listen(0, '127.0.0.1', r));
-  return (raw.address() as net.AddressInfo).port;
 }
 
-const available = postfixAvailable();
-const mustRun = process.env.CI === 'true';
+describeWithPostfix('the test message through real Postfix', (available) => {
+  let pf: PostfixInstance | undefined;
+  beforeAll(async () => {
+    if (available) pf = await startPostfix('compliant');
+  }, 60_000);
+  afterAll(async () => {
+    await pf?.stop();
+  });
 
-describe.skipIf(!available.ok && !mustRun)(
-  `the test message through real Postfix${available.ok ? '' : ` (skipped: ${available.reason})`}`,
-  () => {
-    it('is installed when running under CI', () => {
-      expect(available.ok, available.reason).toBe(true);
-    });
-
-    let pf: PostfixInstance | undefined;
-    beforeAll(async () => {
-      if (available.ok) pf = await startPostfix('compliant');
-    }, 60_000);
-    afterAll(async () => {
-      await pf?.stop();
-    });
-
-    it('is queued by the compliant submission listener after STARTTLS and AUTH, with its queue id', async () => {
-      const p = pf!;
-      const { facts } = await probeData(
-        target(p.ports.submission, 'submission'),
-        settings({ credentials: { user: p.user, password: p.password } }),
-        new Deadline(15_000),
-        { from: `${p.user}@${p.hostname}`, to: 'someone@elsewhere.example' },
-      );
-      expect(facts.overTls).toBe(true);
-      expect(facts.auth?.success).toBe(true);
-      expect(facts.final?.code, JSON.stringify(facts, null, 1)).toBe(250);
-      expect(facts.queueId).toMatch(/^[0-9A-Za-z]{6,}$/);
-      const { f } = judge(facts);
-      expect(f.status).toBe('pass');
-      expect(f.data?.queueId).toBe(facts.queueId);
-      // Postfix logs the queue id it told us.
-      await expect.poll(async () => p.logs(), { timeout: 5_000 }).toContain(`${facts.queueId}: `);
-    });
-  },
-);
+  it('is queued by the compliant submission listener after STARTTLS and AUTH, with its queue id', async () => {
+    const p = pf!;
+    const { facts } = await probeData(
+      target(p.ports.submission, 'submission'),
+      settings({ credentials: { user: p.user, password: p.password } }),
+      new Deadline(15_000),
+      { from: `${p.user}@${p.hostname}`, to: 'someone@elsewhere.example' },
+    );
+    expect(facts.overTls).toBe(true);
+    expect(facts.auth?.success).toBe(true);
+    expect(facts.final?.code, JSON.stringify(facts, null, 1)).toBe(250);
+    expect(facts.queueId).toMatch(/^[0-9A-Za-z]{6,}$/);
+    const { f } = judge(facts);
+    expect(f.status).toBe('pass');
+    expect(f.data?.queueId).toBe(facts.queueId);
+    // Postfix logs the queue id it told us.
+    await expect.poll(async () => p.logs(), { timeout: 5_000 }).toContain(`${facts.queueId}: `);
+  });
+});

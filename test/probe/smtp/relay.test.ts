@@ -8,13 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import authRequired from '../../../src/checks/auth/required.js';
 import relayOpen from '../../../src/checks/relay/open.js';
 import { startLab, type Lab } from '../../../src/lab/lab.js';
-import {
-  startScriptedServer,
-  type ScriptedServer,
-  type ScriptedServerOptions,
-} from '../../../src/lab/scripted-server.js';
+import type { ScriptedServer } from '../../../src/lab/scripted-server.js';
 import type { PortProfile, RelayFacts } from '../../../src/model/artifacts.js';
-import type { ProbeSettings } from '../../../src/probe/endpoint.js';
 import { ConnectionLimiter } from '../../../src/probe/limiter.js';
 import {
   DEFAULT_RELAY_DOMAIN,
@@ -28,32 +23,15 @@ import {
   validateRelayDomain,
 } from '../../../src/probe/smtp/relay.js';
 import { Deadline } from '../../../src/probe/smtp/session.js';
-import { emptyCounts, type Report } from '../../../src/model/results.js';
-import { SCHEMA_VERSION } from '../../../src/report/json.js';
-import { endpoint, hostFacts, reply, runCheck } from '../../helpers/facts.js';
-import { postfixAvailable, startPostfix, type PostfixInstance } from '../../helpers/postfix.js';
+import { endpoint, reply, runCheck } from '../../helpers/facts.js';
+import { startPostfix, type PostfixInstance } from '../../helpers/postfix.js';
 import { renderMessage } from '../../helpers/render.js';
-import { LAB_TLS, loopbackTarget, probeSettings } from '../../helpers/probe.js';
-import { schemaErrors } from '../../helpers/schema.js';
+import { LAB_TLS as TLS, loopbackTarget as target } from '../../helpers/probe.js';
+import { describeWithPostfix, endpointSchemaViolations, smtpProbeFixture } from '../../helpers/smtp-probe.js';
 
-const TLS = LAB_TLS;
 const USER = { user: 'alice', password: 'wonderland' };
 
-function settings(over: Partial<ProbeSettings> = {}): ProbeSettings {
-  return probeSettings(['smtp', 'relay'], over);
-}
-
-const target = loopbackTarget;
-
-const servers: ScriptedServer[] = [];
-async function scripted(opts: Partial<ScriptedServerOptions>): Promise<ScriptedServer> {
-  const s = await startScriptedServer({ hostname: 'mail.lab.example', ...opts });
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { settings, scripted, listenRaw } = smtpProbeFixture(['smtp', 'relay']);
 
 async function relayOn(server: { port: number }, profile: PortProfile = 'smtp', s = settings()) {
   return probeRelay(target(server.port, profile), s, new Deadline(15_000));
@@ -72,35 +50,9 @@ function judge(facts: RelayFacts, profile: PortProfile = 'smtp', credentialsGive
   };
 }
 
-/** The JSON report's schema violations for an endpoint carrying these relay facts. */
-function schemaViolations(...all: RelayFacts[]): string[] {
-  const now = new Date().toISOString();
-  const report: Report = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'mailcheck', version: '0.0.0-test' },
-    policy: { name: 'campus-baseline', source: 'built-in' },
-    startedAt: now,
-    durationMs: 1,
-    options: {},
-    targets: [
-      {
-        kind: 'host',
-        name: 'mail.lab.example',
-        displayName: 'mail.lab.example',
-        input: 'mail.lab.example',
-        roles: [],
-        state: 'scanned',
-        checks: [],
-        summary: emptyCounts(),
-        facts: hostFacts(all.map((relay) => endpoint({ relay }))),
-        startedAt: now,
-        durationMs: 1,
-      },
-    ],
-    summary: emptyCounts(),
-  };
-  return schemaErrors(JSON.parse(JSON.stringify(report)));
-}
+/** The JSON report's schema violations for endpoints carrying these relay facts. */
+const schemaViolations = (...all: RelayFacts[]) =>
+  endpointSchemaViolations(all.map((relay) => endpoint({ relay })));
 
 /** MAIL commands that reached the server, and the RSETs that followed them. */
 function transactions(server: ScriptedServer) {
@@ -441,13 +393,7 @@ describe('the relay battery across the whole lab', () => {
 let rawChunks: string[][] = [];
 let rawConnections = 0;
 let rawData = 0;
-let raw: net.Server | undefined;
-const rawSockets = new Set<net.Socket>();
-afterEach(async () => {
-  for (const s of rawSockets) s.destroy();
-  rawSockets.clear();
-  await new Promise<void>((r) => (raw ? raw.close(() => r()) : r()));
-  raw = undefined;
+afterEach(() => {
   rawChunks = [];
   rawConnections = 0;
   rawData = 0;
@@ -467,10 +413,8 @@ interface RawOptions {
 
 /** A minimal SMTP server on a raw socket that records each received chunk's lines. */
 async function rawServer(o: RawOptions): Promise<number> {
-  raw = net.createServer((socket) => {
-    rawSockets.add(socket);
+  return listenRaw((socket) => {
     rawConnections += 1;
-    socket.on('error', () => {});
     socket.write('220 raw.lab.example ESMTP\r\n');
     let buf = '';
     let rcpts = 0;
@@ -525,67 +469,55 @@ async function rawServer(o: RawOptions): Promise<number> {
       if (closed && !o.say421 && out.length === 0) socket.destroy();
     });
   });
-  await new Promise<void>((r) => raw!.listen(0, '127.0.0.1', r));
-  return (raw.address() as net.AddressInfo).port;
 }
 
 // --- real Postfix --------------------------------------------------------------------------------
 
-const available = postfixAvailable();
-const mustRun = process.env.CI === 'true';
+describeWithPostfix('the relay battery against real Postfix', (available) => {
+  const pf: Partial<Record<'compliant' | 'open-relay', PostfixInstance>> = {};
+  beforeAll(async () => {
+    if (!available) return;
+    const [c, o] = await Promise.all([startPostfix('compliant'), startPostfix('open-relay')]);
+    pf.compliant = c;
+    pf['open-relay'] = o;
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(Object.values(pf).map((i) => i?.stop()));
+  });
 
-describe.skipIf(!available.ok && !mustRun)(
-  `the relay battery against real Postfix${available.ok ? '' : ` (skipped: ${available.reason})`}`,
-  () => {
-    it('is installed when running under CI', () => {
-      expect(available.ok, available.reason).toBe(true);
-    });
+  it('fails the open-relay instance', async () => {
+    const { facts } = await relayOn({ port: pf['open-relay']!.ports.smtp });
+    const { open } = judge(facts);
+    expect(open.status, JSON.stringify(facts.unauthenticated, null, 1)).toBe('fail');
+    expect(open.evidence).toContain(`RCPT TO:<relay-test@${DEFAULT_RELAY_DOMAIN}> -> 250 2.1.5 Ok`);
+    expect(await pf['open-relay']!.logs()).not.toMatch(/ lost connection after DATA/);
+  });
 
-    const pf: Partial<Record<'compliant' | 'open-relay', PostfixInstance>> = {};
-    beforeAll(async () => {
-      if (!available.ok) return;
-      const [c, o] = await Promise.all([startPostfix('compliant'), startPostfix('open-relay')]);
-      pf.compliant = c;
-      pf['open-relay'] = o;
-    }, 60_000);
-    afterAll(async () => {
-      await Promise.all(Object.values(pf).map((i) => i?.stop()));
-    });
+  it('passes the compliant smtp listener: every form refused', async () => {
+    const { facts } = await relayOn({ port: pf.compliant!.ports.smtp });
+    const { open, openText } = judge(facts);
+    expect(open.status, JSON.stringify(facts.unauthenticated, null, 1)).toBe('pass');
+    expect(openText).toMatch(/^Refused all 17 relay attempts/);
+    expect(facts.unauthenticated.attempts[0]!.rcpt?.reply.lines[0]).toMatch(/Relay access denied/);
+  });
 
-    it('fails the open-relay instance', async () => {
-      const { facts } = await relayOn({ port: pf['open-relay']!.ports.smtp });
-      const { open } = judge(facts);
-      expect(open.status, JSON.stringify(facts.unauthenticated, null, 1)).toBe('fail');
-      expect(open.evidence).toContain(`RCPT TO:<relay-test@${DEFAULT_RELAY_DOMAIN}> -> 250 2.1.5 Ok`);
-      expect(await pf['open-relay']!.logs()).not.toMatch(/ lost connection after DATA/);
-    });
-
-    it('passes the compliant smtp listener: every form refused', async () => {
-      const { facts } = await relayOn({ port: pf.compliant!.ports.smtp });
-      const { open, openText } = judge(facts);
-      expect(open.status, JSON.stringify(facts.unauthenticated, null, 1)).toBe('pass');
-      expect(openText).toMatch(/^Refused all 17 relay attempts/);
-      expect(facts.unauthenticated.attempts[0]!.rcpt?.reply.lines[0]).toMatch(/Relay access denied/);
-    });
-
-    it('on the compliant submission listener: TLS first, refused without AUTH, accepted after it', async () => {
-      const p = pf.compliant!;
-      const { facts } = await relayOn(
-        { port: p.ports.submission },
-        'submission',
-        settings({ credentials: { user: p.user, password: p.password } }),
-      );
-      expect(facts.unauthenticated.tlsRequired?.reply.code).toBe(530);
-      // Fresh sessions before Postfix's error limit: no "421 too many errors", control answered.
-      expect(facts.unauthenticated.reconnects).toBe(0);
-      expect(facts.catchAll?.reply.code).toBe(554);
-      expect(facts.auth?.success).toBe(true);
-      const { open, required, requiredText } = judge(facts, 'submission', true);
-      expect(open.status).toBe('pass');
-      expect(required.status, JSON.stringify(facts, null, 1)).toBe('pass');
-      expect(requiredText).toMatch(
-        /is refused without AUTH \(554 5\.7\.1 .*denied\) and accepted after AUTH PLAIN$/,
-      );
-    });
-  },
-);
+  it('on the compliant submission listener: TLS first, refused without AUTH, accepted after it', async () => {
+    const p = pf.compliant!;
+    const { facts } = await relayOn(
+      { port: p.ports.submission },
+      'submission',
+      settings({ credentials: { user: p.user, password: p.password } }),
+    );
+    expect(facts.unauthenticated.tlsRequired?.reply.code).toBe(530);
+    // Fresh sessions before Postfix's error limit: no "421 too many errors", control answered.
+    expect(facts.unauthenticated.reconnects).toBe(0);
+    expect(facts.catchAll?.reply.code).toBe(554);
+    expect(facts.auth?.success).toBe(true);
+    const { open, required, requiredText } = judge(facts, 'submission', true);
+    expect(open.status).toBe('pass');
+    expect(required.status, JSON.stringify(facts, null, 1)).toBe('pass');
+    expect(requiredText).toMatch(
+      /is refused without AUTH \(554 5\.7\.1 .*denied\) and accepted after AUTH PLAIN$/,
+    );
+  });
+});
