@@ -1,16 +1,17 @@
 /**
  * `mailcheck domain DOMAIN...`: the mail DNS of a domain (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT,
- * DANE, DNSBL, reverse DNS of the MX addresses), then a port-25 probe of every MX.
+ * DANE, DNSBL, reverse DNS of the MX addresses), then a port-25 probe of every MX. The options
+ * and help are defined here; what the command does is in domain-action.ts, loaded when it runs.
  */
 import net from 'node:net';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { exitCodeFor } from '../runner/scan.js';
 import type { Io } from './io.js';
 import { parseSelector } from './shared-args.js';
-import { collect, parseDomainName, parseHostSpec, parsePort } from './options.js';
-import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
+import { collect, parseHostSpec, parsePort } from './options.js';
+import { addScanOptions } from './scan-flags.js';
+import type { ScanOptions } from './scan-options.js';
 
-interface DomainOptions extends ScanOptions {
+export interface DomainOptions extends ScanOptions {
   dnsOnly?: boolean;
   dkimSelector?: string[];
   dnsbl?: string[];
@@ -75,20 +76,8 @@ Examples:
   mailcheck domain example.edu --resolver 10.1.1.53 --format json`,
   );
   cmd.action(async (domains: string[], o: DomainOptions) => {
-    policyFrom(o.policy);
-    const targets = domains.map((d) => ({ kind: 'domain' as const, input: d, target: parseDomainName(d) }));
-    const report = await scanWithOptions(targets, o, io, {
-      domain: {
-        dkimSelectors: o.dkimSelector ?? [],
-        dnsblZones: o.dnsbl ?? [],
-        spfAddresses: o.sendingIp ?? [],
-        dnsOnly: o.dnsOnly === true,
-        ...(o.mtaStsPort ? { mtaSts: { port: o.mtaStsPort } } : {}),
-        ...(o.mxPort ? { mxPort: o.mxPort } : {}),
-        now: new Date(),
-      },
-    });
-    setExit(emitReport(report, o, io) ?? exitCodeFor(report));
+    const { domainAction } = await import('./domain-action.js');
+    setExit(await domainAction(domains, o, io));
   });
   return cmd;
 }

@@ -1,30 +1,14 @@
 /**
  * `mailcheck explain [CHECK_ID]`: what a check verifies, why it matters and how to fix it per MTA;
- * without an id, the list of checks.
+ * without an id, the list of checks. The options and help are defined here; what the command
+ * does is in explain-action.ts, loaded when it runs.
  */
 import { Command, Option } from 'commander';
-import { REGISTRY, findCheck } from '../checks/index.js';
 import { MTA_HEADINGS } from '../explain/docs.js';
-import { renderExplanation } from '../explain/explain.js';
 import type { MtaName } from '../model/results.js';
-import { AREA_TITLES, checksByArea } from '../policy/render.js';
-import { didYouMean } from '../policy/suggest.js';
-import { UsageError, type Io } from './io.js';
+import type { Io } from './io.js';
 
 const MTAS = Object.keys(MTA_HEADINGS) as MtaName[];
-
-/** Every check id with its title, grouped by area. */
-export function checkList(): string {
-  const width = Math.max(...REGISTRY.map((c) => c.id.length));
-  const out: string[] = [];
-  for (const [area, checks] of checksByArea()) {
-    out.push(AREA_TITLES[area] ?? area);
-    for (const c of checks) out.push(`  ${c.id.padEnd(width)}  ${c.title}`);
-    out.push('');
-  }
-  out.push('Run `mailcheck explain CHECK_ID` for one check.');
-  return `${out.join('\n')}\n`;
-}
 
 export function explainCommand(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command('explain')
@@ -39,21 +23,9 @@ Examples:
   mailcheck explain auth.before_tls --mta postfix
   mailcheck explain`,
   );
-  cmd.action((id: string | undefined, o: { mta?: MtaName }) => {
-    if (id === undefined) {
-      io.stdout.write(checkList());
-      setExit(0);
-      return;
-    }
-    const check = findCheck(id);
-    if (!check) {
-      const ids = REGISTRY.map((c) => c.id);
-      throw new UsageError(
-        `unknown check id "${id}"${didYouMean(id, ids)} (run \`mailcheck explain\` for the list)`,
-      );
-    }
-    io.stdout.write(renderExplanation(check, o.mta ? { mta: o.mta } : {}));
-    setExit(0);
+  cmd.action(async (id: string | undefined, o: { mta?: MtaName }) => {
+    const { explainAction } = await import('./explain-action.js');
+    setExit(explainAction(id, o, io));
   });
   return cmd;
 }

@@ -1,38 +1,23 @@
 /**
- * `mailcheck history list|show|diff`: read the run history an audit wrote with `--history FILE`.
- * Reading never creates the file; a missing file, a file that is not a history and an unknown run
- * are usage errors (exit 2).
+ * `mailcheck history list|show|diff|prune`: read the run history an audit wrote with `--history
+ * FILE`. The options and help are defined here; what the subcommands do is in history-action.ts,
+ * loaded when one runs.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import {
-  DEFAULT_LIST_LIMIT,
-  HistoryError,
-  HistoryStore,
-  RUN_REF_HELP,
-  runState,
-  type RunRow,
-} from '../history/store.js';
-import {
-  RunShowJson,
-  diffJson,
-  renderDiff,
-  renderRunHeader,
-  renderRunList,
-  renderTargetProblems,
-  renderTargetTable,
-  runListJson,
-  type RunListEntry,
-} from '../history/render.js';
-import { UsageError, useColor, type Io } from './io.js';
+import { DEFAULT_LIST_LIMIT, RUN_REF_HELP } from '../history/refs.js';
+import type { Io } from './io.js';
 
 /** The environment variable that names the history file when `--history` is not given. */
 export const HISTORY_ENV = 'MAILCHECK_HISTORY';
 
-interface CommonOptions {
+export interface CommonOptions {
   history?: string;
   format: 'table' | 'json';
   color?: boolean;
 }
+
+export type DiffOptions = CommonOptions & { expiringWithin?: number };
+export type PruneOptions = CommonOptions & { keep: number; vacuum: boolean };
 
 function parseCount(what: string, min: number) {
   return (v: string): number => {
@@ -55,57 +40,15 @@ function withCommonOptions(cmd: Command, io: Io): Command {
     .option('--no-color', 'never colour the output (also NO_COLOR)');
 }
 
-/** Opens the history for reading, turning every problem into a usage error. */
-function openHistory(o: CommonOptions): HistoryStore {
-  if (!o.history) {
-    throw new UsageError(`--history FILE is required (or set ${HISTORY_ENV})`);
-  }
-  try {
-    return HistoryStore.open(o.history, { create: false });
-  } catch (err) {
-    if (err instanceof HistoryError && err.code === 'missing') {
-      throw new UsageError(
-        `no history at ${o.history} — run \`mailcheck audit INVENTORY --history ${o.history}\` first`,
-      );
-    }
-    throw asUsage(err);
-  }
-}
-
-function asUsage(err: unknown): unknown {
-  return err instanceof HistoryError ? new UsageError(err.message) : err;
-}
-
-/** Runs `body` with the store open, closing it whatever happens. */
-function withStore<T>(o: CommonOptions, body: (store: HistoryStore) => T): T {
-  const store = openHistory(o);
-  try {
-    return body(store);
-  } catch (err) {
-    throw asUsage(err);
-  } finally {
-    store.close();
-  }
-}
-
 function listCommand(io: Io, setExit: (code: number) => void): Command {
   return withCommonOptions(
     new Command('list').description('list the stored runs, newest first, with what changed in each'),
     io,
   )
     .option('--limit <n>', 'how many runs to list', parseCount('--limit', 1), DEFAULT_LIST_LIMIT)
-    .action((o: CommonOptions & { limit: number }) => {
-      withStore(o, (store) => {
-        const entries: RunListEntry[] = store.listRuns(o.limit).map((run) => {
-          const changes = store.changesSincePrevious(run.id);
-          return { run, state: runState(run), ...(changes ? { changes } : {}) };
-        });
-        const color = useColor(io, o.color, false);
-        io.stdout.write(
-          o.format === 'json' ? runListJson(entries) : renderRunList(entries, store.file, { color }),
-        );
-      });
-      setExit(0);
+    .action(async (o: CommonOptions & { limit: number }) => {
+      const { listAction } = await import('./history-action.js');
+      setExit(listAction(o, io));
     });
 }
 
@@ -117,32 +60,9 @@ function showCommand(io: Io, setExit: (code: number) => void): Command {
       )
       .argument('[run]', RUN_REF_HELP, 'latest'),
     io,
-  ).action((ref: string, o: CommonOptions) => {
-    withStore(o, (store) => {
-      const run = store.getRun(ref);
-      const state = runState(run);
-      const targets = store.targets(run.id);
-      const write = (s: string) => void io.stdout.write(s);
-      if (o.format === 'json') {
-        const json = new RunShowJson(write);
-        json.begin(run, state);
-        for (const t of targets) json.target(t, store.results(run.id, t.kind, t.input));
-        json.end();
-        return;
-      }
-      const opts = { color: useColor(io, o.color, false) };
-      write(`${renderRunHeader(run, state, opts).join('\n')}\n`);
-      if (targets.length === 0) {
-        write('\nno targets recorded\n');
-        return;
-      }
-      write(`\n${renderTargetTable(targets, opts).join('\n')}\n`);
-      for (const t of targets) {
-        const lines = renderTargetProblems(t, store.results(run.id, t.kind, t.input), opts);
-        if (lines.length > 0) write(`\n${lines.join('\n')}\n`);
-      }
-    });
-    setExit(0);
+  ).action(async (ref: string, o: CommonOptions) => {
+    const { showAction } = await import('./history-action.js');
+    setExit(showAction(ref, o, io));
   });
 }
 
@@ -164,33 +84,12 @@ function diffCommand(io: Io, setExit: (code: number) => void): Command {
         parseCount('--expiring-within', 0),
       ),
     io,
-  ).action((a: string | undefined, b: string | undefined, o: CommonOptions & { expiringWithin?: number }) => {
-    withStore(o, (store) => {
-      const opts = o.expiringWithin !== undefined ? { expiryWarnDays: o.expiringWithin } : {};
-      let previous: RunRow;
-      let current: RunRow;
-      if (b === undefined) {
-        current = store.getRun(a ?? 'latest');
-        const base = store.previousComplete(current.id);
-        if (!base) {
-          throw new UsageError(
-            `run ${current.id} has no complete run before it to compare with; name two runs: mailcheck history diff A B`,
-          );
-        }
-        previous = base;
-      } else {
-        previous = store.getRun(a ?? 'latest');
-        current = store.getRun(b);
-      }
-      const changes = store.changes(previous.id, current.id, opts);
-      const color = useColor(io, o.color, false);
-      io.stdout.write(o.format === 'json' ? diffJson(changes) : renderDiff(changes, { color }));
-    });
-    setExit(0);
+  ).action(async (a: string | undefined, b: string | undefined, o: DiffOptions) => {
+    const { diffAction } = await import('./history-action.js');
+    setExit(diffAction(a, b, o, io));
   });
 }
 
-/** `mailcheck history`: the commander command with its three subcommands. */
 function pruneCommand(io: Io, setExit: (code: number) => void): Command {
   return withCommonOptions(
     new Command('prune').description(
@@ -200,22 +99,13 @@ function pruneCommand(io: Io, setExit: (code: number) => void): Command {
   )
     .requiredOption('--keep <n>', 'complete runs to keep', parseCount('--keep', 1))
     .option('--no-vacuum', 'do not rebuild the file afterwards (it then keeps its size until reused)')
-    .action((o: CommonOptions & { keep: number; vacuum: boolean }) => {
-      withStore(o, (store) => {
-        const deleted = store.prune(o.keep);
-        if (deleted.length > 0 && o.vacuum) store.vacuum();
-        io.stdout.write(
-          o.format === 'json'
-            ? `${JSON.stringify({ deleted })}\n`
-            : deleted.length === 0
-              ? `nothing to prune: at most ${o.keep} complete runs are stored\n`
-              : `deleted ${deleted.length} run${deleted.length === 1 ? '' : 's'} (${deleted.at(-1)}–${deleted[0]})\n`,
-        );
-      });
-      setExit(0);
+    .action(async (o: PruneOptions) => {
+      const { pruneAction } = await import('./history-action.js');
+      setExit(pruneAction(o, io));
     });
 }
 
+/** `mailcheck history`: the commander command with its four subcommands. */
 export function historyCommand(io: Io, setExit: (code: number) => void): Command {
   const cmd = new Command('history').description(
     'list the runs an audit recorded with --history, show one, compare two, or prune old ones',

@@ -1,21 +1,21 @@
 /**
- * `mailcheck host HOST[:PORT]...`: probe SMTP hosts on 25, 587 and 465 (or the ports given).
+ * `mailcheck host HOST[:PORT]...`: probe SMTP hosts on 25, 587 and 465 (or the ports given). The
+ * options and help are defined here; what the command does is in host-action.ts, loaded when it
+ * runs.
  */
 import { Command, Option } from 'commander';
 import { POLICY_ROLES, type PolicyRole } from '../policy/builtin.js';
 import type { PortProfile } from '../model/artifacts.js';
 import type { HostTarget } from '../probe/host.js';
-import { exitCodeFor } from '../runner/scan.js';
 import type { Io } from './io.js';
-import { collect, parseDomainName, parseHostSpec, parsePort, type HostSpec } from './options.js';
-import { REGISTRY } from '../checks/index.js';
-import type { Report } from '../model/results.js';
-import { hostAddresses, mergeReports, parseAddressArg, sendTestOf } from './shared-args.js';
-import { addScanOptions, emitReport, policyFrom, scanWithOptions, type ScanOptions } from './scan-options.js';
+import { collect, parsePort, type HostSpec } from './options.js';
+import { parseAddressArg } from './probe-parsers.js';
+import { addScanOptions } from './scan-flags.js';
+import type { ScanOptions } from './scan-options.js';
 
 export const DEFAULT_PORTS = [25, 587, 465] as const;
 
-interface HostOptions extends ScanOptions {
+export interface HostOptions extends ScanOptions {
   domain?: string;
   sendTest?: boolean;
   from?: string;
@@ -84,34 +84,8 @@ Examples:
   mailcheck host '[2001:db8::25]:25' --format json --transcript`,
   );
   cmd.action(async (hosts: string[], o: HostOptions) => {
-    policyFrom(o.policy); // a bad policy name is a usage error before any host is parsed or probed
-    const spfDomain = o.domain === undefined ? undefined : parseDomainName(o.domain);
-    const targets = hosts.map((h) => ({
-      kind: 'host' as const,
-      input: h,
-      target: hostTarget(parseHostSpec(h), o),
-    }));
-    const sendTest = sendTestOf(o);
-    let report = await scanWithOptions(targets, o, io, {
-      ...(o.role ? { role: o.role } : {}),
-      ...(sendTest ? { adjust: (settings) => (settings.sendTest = sendTest) } : {}),
-    });
-    if (spfDomain) report = mergeReports(report, await spfOfDomain(spfDomain, report, o, io));
-    setExit(emitReport(report, o, io) ?? exitCodeFor(report));
+    const { hostAction } = await import('./host-action.js');
+    setExit(await hostAction(hosts, o, io));
   });
   return cmd;
-}
-
-/** --domain D: judge every address the hosts resolved to against D's SPF (spf.* checks only). */
-async function spfOfDomain(
-  domain: { domain: string; displayName: string },
-  hostReport: Report,
-  o: HostOptions,
-  io: Io,
-) {
-  const addresses = hostAddresses(hostReport);
-  return scanWithOptions([{ kind: 'domain', input: o.domain!, target: domain }], o, io, {
-    only: REGISTRY.filter((c) => c.area === 'spf').map((c) => c.id),
-    domain: { dkimSelectors: [], dnsblZones: [], spfAddresses: addresses, dnsOnly: true, now: new Date() },
-  });
 }

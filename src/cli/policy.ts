@@ -1,53 +1,22 @@
 /**
  * `mailcheck policy show [NAME|FILE]`, `policy validate FILE...` and `policy init`: print the
  * effective policy, validate policy files with exact error locations, write a commented starter.
+ * The options and help are defined here; what the subcommands do is in policy-action.ts, loaded
+ * when one runs.
  */
-import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { BUILTIN_POLICIES, DEFAULT_POLICY } from '../policy/builtin.js';
-import {
-  PolicyError,
-  builtinPolicy,
-  formatIssue,
-  loadPolicyFile,
-  policyNameOf,
-  resolvePolicy,
-  type LoadedPolicy,
-} from '../policy/loader.js';
-import { renderPolicyYaml, renderStarter } from '../policy/render.js';
-import { didYouMean } from '../policy/suggest.js';
-import { VERSION } from '../version.js';
-import { UsageError, type Io } from './io.js';
+import type { Io } from './io.js';
 
-const BUILTIN_NAMES = Object.keys(BUILTIN_POLICIES);
-
-/** The outcome line(s) of validating one file, and whether it is valid. */
-export function validateFile(file: string): { ok: boolean; lines: string[] } {
-  let loaded: LoadedPolicy;
-  try {
-    loaded = loadPolicyFile(file);
-  } catch (err) {
-    if (!(err instanceof PolicyError)) throw err;
-    return { ok: false, lines: err.issues.length > 0 ? err.issues.map(formatIssue) : [err.message] };
-  }
-  const { overridden, roles } = loaded;
-  const parts = [`${overridden} check${overridden === 1 ? '' : 's'} overridden`, `extends ${loaded.extends}`];
-  if (roles.length > 0) parts.push(`role overrides for ${roles.join(', ')}`);
-  return { ok: true, lines: [`${file}: ok (${parts.join(', ')})`] };
-}
+export const BUILTIN_NAMES = Object.keys(BUILTIN_POLICIES);
 
 function showCommand(io: Io, setExit: (code: number) => void): Command {
   return new Command('show')
     .description('print the effective policy (a built-in or a policy file) as YAML')
     .argument('[policy]', `built-in name (${BUILTIN_NAMES.join(', ')}) or policy file`, DEFAULT_POLICY)
-    .action((nameOrFile: string) => {
-      try {
-        io.stdout.write(renderPolicyYaml(resolvePolicy(nameOrFile)));
-      } catch (err) {
-        if (err instanceof PolicyError) throw new UsageError(err.message);
-        throw err;
-      }
-      setExit(0);
+    .action(async (nameOrFile: string) => {
+      const { showAction } = await import('./policy-action.js');
+      setExit(showAction(nameOrFile, io));
     });
 }
 
@@ -55,18 +24,13 @@ function validateCommand(io: Io, setExit: (code: number) => void): Command {
   return new Command('validate')
     .description('validate policy files; every problem is shown as FILE:LINE:COLUMN: KEY: MESSAGE')
     .argument('<file...>', 'policy files (YAML)')
-    .action((files: string[]) => {
-      let ok = true;
-      for (const file of files) {
-        const r = validateFile(file);
-        ok &&= r.ok;
-        io.stdout.write(r.lines.map((l) => `${l}\n`).join(''));
-      }
-      setExit(ok ? 0 : 2);
+    .action(async (files: string[]) => {
+      const { validateAction } = await import('./policy-action.js');
+      setExit(validateAction(files, io));
     });
 }
 
-interface InitOptions {
+export interface InitOptions {
   extends: string;
   output?: string;
   force?: boolean;
@@ -80,33 +44,9 @@ function initCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--output <file>', 'write the starter to this file (refuses to overwrite without --force)')
     .option('--name <name>', 'policy name (default: the output file name, or "local-policy")')
     .option('--force', 'overwrite an existing --output file')
-    .action((o: InitOptions) => {
-      if (!builtinPolicy(o.extends)) {
-        throw new UsageError(
-          `--extends: unknown built-in policy "${o.extends}" (built-in: ${BUILTIN_NAMES.join(', ')})${didYouMean(o.extends, BUILTIN_NAMES)}`,
-        );
-      }
-      const name = o.name ?? (o.output ? policyNameOf(o.output) : 'local-policy');
-      if (name.trim() === '') throw new UsageError('--name must not be empty');
-      const text = renderStarter(o.extends, name, VERSION);
-      if (!o.output) {
-        io.stdout.write(text);
-        setExit(0);
-        return;
-      }
-      try {
-        // 'wx' fails when the file exists, without a window between checking and writing.
-        writeFileSync(o.output, text, { flag: o.force ? 'w' : 'wx' });
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        if (e.code === 'EEXIST')
-          throw new UsageError(`${o.output} already exists; use --force to overwrite it`);
-        throw new UsageError(`--output ${o.output}: ${e.message}`);
-      }
-      io.stderr.write(
-        `wrote ${o.output} (extends ${o.extends}); check it with: mailcheck policy validate ${o.output}\n`,
-      );
-      setExit(0);
+    .action(async (o: InitOptions) => {
+      const { initAction } = await import('./policy-action.js');
+      setExit(initAction(o, io));
     });
 }
 

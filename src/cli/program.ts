@@ -1,6 +1,10 @@
 /**
  * The commander program. `run` parses argv, runs one command and returns the exit code; it never
  * calls process.exit (bin/mailcheck.ts does). Usage and configuration errors exit 2.
+ *
+ * Start-up: the command files imported here define options and help text only; each command
+ * loads what it does (its *-action.ts, and with it the scanner, the renderers, the history...)
+ * when it runs, so `--version`, `--help` and every command load only what they need.
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
@@ -12,6 +16,7 @@ import { domainCommand } from './domain.js';
 import { explainCommand } from './explain.js';
 import { hostCommand } from './host.js';
 import { policyCommand } from './policy.js';
+import { ProbeRulesNeeded, loadProbeRules } from './probe-parsers.js';
 import { readinessCommand } from './readiness.js';
 import { UsageError, type Io } from './io.js';
 
@@ -42,6 +47,18 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 }
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    return await parseAndRun(argv, io);
+  } catch (err) {
+    if (!(err instanceof ProbeRulesNeeded)) throw err;
+  }
+  // A value (--resolver, --from, --to) needs a rule from the probe modules: load them and parse
+  // again. The first parse stopped before anything was printed or done (see probe-parsers.ts).
+  await loadProbeRules();
+  return parseAndRun(argv, io);
+}
+
+async function parseAndRun(argv: readonly string[], io: Io): Promise<number> {
   let code = 0;
   const program = buildProgram(io, (c) => (code = c));
   try {

@@ -3,23 +3,16 @@
  * authenticated provider relay, prove from this machine that the relay is reachable, speaks modern
  * TLS with a valid certificate, accepts the login, and that the domain's SPF, DKIM and DMARC are
  * already in place for it. Composes the host scan of the relay with a DNS-only scan of the domain.
+ * The options and help are defined here; what the command does is in readiness-action.ts, loaded
+ * when it runs.
  */
-import net from 'node:net';
 import { Command } from 'commander';
-import type { Report } from '../model/results.js';
-import { applyProviderInclude, readinessVerdict, verdictLine } from '../readiness/verdict.js';
-import { hostTarget } from './host.js';
-import { UsageError, type Io } from './io.js';
-import { hostAddresses, mergeReports, parseAddressArg, parseSelector, sendTestOf } from './shared-args.js';
-import { collect, parseDomainName, parseHostSpec, type HostSpec } from './options.js';
-import {
-  addScanOptions,
-  credentialsFrom,
-  emitReport,
-  policyFrom,
-  scanWithOptions,
-  type ScanOptions,
-} from './scan-options.js';
+import type { Io } from './io.js';
+import { parseSelector } from './shared-args.js';
+import { collect, parseDomainName } from './options.js';
+import { parseAddressArg } from './probe-parsers.js';
+import { addScanOptions } from './scan-flags.js';
+import type { ScanOptions } from './scan-options.js';
 
 /** The policy readiness judges with unless --policy names another. */
 export const READINESS_POLICY = 'migration-readiness';
@@ -33,7 +26,7 @@ export const READINESS_DOMAIN_CHECKS = [
   'dmarc.record',
 ] as const;
 
-interface ReadinessOptions extends ScanOptions {
+export interface ReadinessOptions extends ScanOptions {
   relay?: string;
   domain?: string;
   implicitTls?: boolean;
@@ -46,25 +39,6 @@ interface ReadinessOptions extends ScanOptions {
 
 function parseIncludeArg(v: string): string {
   return parseDomainName(v).domain;
-}
-
-/** --relay must name the port: a provider relay is 587 or 465, and guessing would test the wrong service. */
-function parseRelay(v: string): HostSpec & { port: number } {
-  let spec: HostSpec;
-  try {
-    spec = parseHostSpec(v);
-  } catch (err) {
-    throw new UsageError(`--relay: ${(err as Error).message}`);
-  }
-  if (spec.port === undefined)
-    throw new UsageError(`--relay "${v}" needs a port: HOST:PORT (587 or 465 for a provider relay)`);
-  return { ...spec, port: spec.port };
-}
-
-/** Every address the relay name resolved to (or the literal, when it could not be scanned). */
-function relayAddresses(report: Report, relay: HostSpec): string[] {
-  const seen = hostAddresses(report);
-  return seen.length === 0 && net.isIP(relay.host) ? [relay.host] : seen;
 }
 
 export function readinessCommand(io: Io, setExit: (code: number) => void): Command {
@@ -109,57 +83,9 @@ Examples:
     --send-test --from dept-mailer@dept.example.edu --to postmaster@dept.example.edu`,
   );
   cmd.action(async (o: ReadinessOptions) => {
-    if (!o.relay) throw new UsageError('readiness needs --relay HOST:PORT');
-    if (!o.domain) throw new UsageError('readiness needs --domain DOMAIN');
     const policy = cmd.getOptionValueSource('policy') === 'default' ? READINESS_POLICY : o.policy;
-    const opts: ReadinessOptions = { ...o, policy };
-    policyFrom(policy);
-    const relay = parseRelay(o.relay);
-    let domain;
-    try {
-      domain = parseDomainName(o.domain);
-    } catch (err) {
-      throw new UsageError(`--domain: ${(err as Error).message}`);
-    }
-    const sendTest = sendTestOf(o);
-    const credentialsGiven = credentialsFrom(opts, io) !== undefined;
-
-    const relayTarget = hostTarget(relay, {
-      ...opts,
-      ...(o.implicitTls ? { smtpsPort: [relay.port] } : { submissionPort: [relay.port] }),
-    });
-    const relayReport = await scanWithOptions(
-      [{ kind: 'host', input: o.relay, target: relayTarget }],
-      opts,
-      io,
-      {
-        role: 'submission',
-        published: { readiness: { relay: o.relay, domain: domain.domain } },
-        ...(sendTest ? { adjust: (settings) => (settings.sendTest = sendTest) } : {}),
-      },
-    );
-    const domainReport = await scanWithOptions(
-      [{ kind: 'domain', input: o.domain, target: domain }],
-      opts,
-      io,
-      {
-        only: READINESS_DOMAIN_CHECKS,
-        domain: {
-          dkimSelectors: o.dkimSelector ?? [],
-          dnsblZones: [],
-          spfAddresses: relayAddresses(relayReport, relay),
-          dnsOnly: true,
-          now: new Date(),
-        },
-      },
-    );
-    let report = mergeReports(relayReport, domainReport);
-    if (o.providerInclude) report = applyProviderInclude(report, o.providerInclude);
-    emitReport(report, opts, io);
-    const verdict = readinessVerdict(report, credentialsGiven);
-    if (o.format === 'table')
-      io.stdout.write(`${verdictLine(verdict, o.relay.trim(), domain.displayName)}\n`);
-    setExit(verdict.unreachable ? 3 : verdict.ready ? 0 : 1);
+    const { readinessAction } = await import('./readiness-action.js');
+    setExit(await readinessAction(o, policy, io));
   });
   return cmd;
 }

@@ -1,18 +1,17 @@
 /**
- * Options shared by every scanning command (host, demo; domain and audit later), and turning them
- * into probe settings: policy, output, resolver, timeouts, credentials (never from argv).
+ * Options shared by every scanning command (host, domain, audit, demo, readiness), turned into
+ * probe settings: policy, output, resolver, timeouts, credentials (never from argv). Their flags
+ * and help are defined in scan-flags.ts; this module is loaded only when a command runs.
  */
 import fs, { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Credentials } from '../probe/smtp/auth.js';
 import { ConnectionLimiter } from '../probe/limiter.js';
-import { Resolver, parseResolver, type ResolverServer } from '../probe/dns/resolver.js';
+import { Resolver, type ResolverServer } from '../probe/dns/resolver.js';
 import { DnsCacheFileError } from '../probe/dns/cache-file.js';
-import { validateRelayDomain } from '../probe/smtp/relay.js';
 import { CaFileError, loadTrustStore } from '../probe/tls/trust.js';
-import { BUILTIN_POLICIES, DEFAULT_POLICY, type Policy, type PolicyRole } from '../policy/builtin.js';
-import { PolicyError, resolvePolicy } from '../policy/loader.js';
+import { BUILTIN_POLICIES, type Policy, type PolicyRole } from '../policy/builtin.js';
+import type * as PolicyLoader from '../policy/loader.js';
 import type { Report, RenderOptions } from '../model/results.js';
 import { FORMATS, renderReport, type Format } from '../report/formats.js';
 import type { ReportWriter } from '../report/sink.js';
@@ -20,10 +19,11 @@ import type { HostProbeSettings } from '../probe/host.js';
 import { REGISTRY } from '../checks/index.js';
 import { selectChecks, type SelectedCheck } from '../runner/judge.js';
 import { scanHosts, type DomainOnlySettings, type ScanTarget } from '../runner/scan.js';
-import { collect, parseDuration, parseEhloName, parsePositiveInt } from './options.js';
 import { UsageError, useColor, type Io } from './io.js';
 
 export { FORMATS, type Format };
+// The option definitions live apart, so that building the command tree loads none of the above.
+export { addScanOptions, type ScanDefaults } from './scan-flags.js';
 
 export interface ScanOptions {
   policy: string;
@@ -50,94 +50,6 @@ export interface ScanOptions {
   /** Set by commands that log in with their own account (the demo), for the published options. */
   authenticated?: boolean;
   relayDomain?: string;
-}
-
-/** Defaults a command may change: audits are gentler per destination than a one-host scan. */
-export interface ScanDefaults {
-  concurrency?: number;
-  connectionsPerHost?: number;
-}
-
-/** Adds the common options to a command. */
-export function addScanOptions(cmd: Command, defaults: ScanDefaults = {}): Command {
-  return cmd
-    .option(
-      '--policy <name|file>',
-      `policy to judge against: ${Object.keys(BUILTIN_POLICIES).join(', ')}, or a policy file (.yaml)`,
-      DEFAULT_POLICY,
-    )
-    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
-    .option('--output <file>', 'write the report to a file instead of standard output')
-    .option(
-      '--resolver <ip[:port]>',
-      'DNS server to use (repeatable; default: the system resolvers)',
-      collect(parseResolverArg),
-    )
-    .addOption(
-      new Option('--timeout <duration>', 'per-step timeout (500ms, 3s, 1m or seconds)')
-        .argParser(parseDuration)
-        .default(10_000, '10s'),
-    )
-    .addOption(
-      new Option('--deadline <duration>', 'per-host deadline for everything')
-        .argParser(parseDuration)
-        .default(60_000, '1m'),
-    )
-    .option(
-      '--concurrency <n>',
-      'targets scanned at once',
-      parsePositiveInt('--concurrency', 1000),
-      defaults.concurrency ?? 16,
-    )
-    .option(
-      '--connections-per-host <n>',
-      'simultaneous connections to one destination address',
-      parsePositiveInt('--connections-per-host', 64),
-      defaults.connectionsPerHost ?? 6,
-    )
-    .option('--ehlo <name>', 'name to send with EHLO/HELO', parseEhloName, 'mailcheck.invalid')
-    .option('--ipv4', 'probe IPv4 addresses only')
-    .option('--ipv6', 'probe IPv6 addresses only')
-    .option('--ca-file <file>', 'extra trusted CA certificates (PEM), e.g. a campus CA')
-    .option(
-      '--relay-domain <domain>',
-      'external domain the open-relay tests address (default mailcheck-relay-test.example, never delivered to)',
-      parseRelayDomainArg,
-    )
-    .option(
-      '--dns-cache <file>',
-      'replay DNS answers recorded in this file and record new ones (reproducible offline scans)',
-    )
-    .option('--transcript', 'include the SMTP dialogue with timings (credentials always redacted)')
-    .option('--no-color', 'never colour the output (also NO_COLOR)')
-    .option('--quiet', 'show only problems and the summary')
-    .option('--verbose', 'show all evidence lines')
-    .option(
-      '--auth-user <user>',
-      'log in as this user (password from MAILCHECK_AUTH_PASSWORD or --auth-password-file)',
-    )
-    .option('--auth-password-file <file>', 'file holding the password (first line)')
-    .addOption(new Option('--auth-password <password>').hideHelp())
-    .option(
-      '--allow-plaintext-auth',
-      'allow sending credentials without TLS, or over TLS whose certificate does not validate (never the default)',
-    );
-}
-
-function parseRelayDomainArg(v: string): string {
-  try {
-    return validateRelayDomain(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
-function parseResolverArg(v: string): ResolverServer {
-  try {
-    return parseResolver(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
 }
 
 /** Reads credentials from the environment or a file; never from the command line. */
@@ -172,15 +84,36 @@ export function credentialsFrom(o: ScanOptions, io: Io): Credentials | undefined
 }
 
 /**
+ * The policy-file reader, which brings yaml with it: loaded by {@link loadPolicyReader}, and only
+ * when needed, so that a scan with a built-in policy never loads it.
+ */
+let policyReader: typeof PolicyLoader | undefined;
+
+/** Loads the policy-file reader; {@link policyFrom} needs it for anything but a built-in name. */
+export async function loadPolicyReader(): Promise<void> {
+  policyReader ??= await import('../policy/loader.js');
+}
+
+/** {@link policyFrom}, first loading the policy-file reader when `nameOrFile` is not a built-in name. */
+export async function loadPolicy(nameOrFile: string): Promise<Policy> {
+  if (!Object.hasOwn(BUILTIN_POLICIES, nameOrFile)) await loadPolicyReader();
+  return policyFrom(nameOrFile);
+}
+
+/**
  * The policy to judge with: a built-in by name, or a policy file when the value is a path (ends in
  * .yaml/.yml, contains a path separator, or names an existing file). An unknown name or an invalid
- * file is a usage error naming the file, line, column and key.
+ * file is a usage error naming the file, line, column and key. Anything but a built-in name needs
+ * the policy-file reader loaded ({@link loadPolicy} does both).
  */
 export function policyFrom(nameOrFile: string): Policy {
+  // A built-in name wins over a file of the same name in the working directory, as in resolvePolicy.
+  if (Object.hasOwn(BUILTIN_POLICIES, nameOrFile)) return BUILTIN_POLICIES[nameOrFile]!;
+  if (!policyReader) throw new Error(`internal error: policyFrom("${nameOrFile}") before loadPolicyReader()`);
   try {
-    return resolvePolicy(nameOrFile).policy;
+    return policyReader.resolvePolicy(nameOrFile).policy;
   } catch (err) {
-    if (err instanceof PolicyError) throw new UsageError(err.message);
+    if (err instanceof policyReader.PolicyError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -244,8 +177,9 @@ export function renderOptionsOf(o: ScanOptions, io: Io): RenderOptions {
 }
 
 /**
- * Renders and writes a finished report (to --output atomically, else stdout). Returns the exit
- * code the format imposes (nagios: the monitoring-plugin convention), else undefined.
+ * Renders and writes a finished report (to --output atomically, else stdout), in a format loaded
+ * with loadFormat. Returns the exit code the format imposes (nagios: the monitoring-plugin
+ * convention), else undefined.
  */
 export function emitReport(report: Report, o: ScanOptions, io: Io): number | undefined {
   const { text, exitCode } = renderReport(report, o.format, renderOptionsOf(o, io));
@@ -362,7 +296,7 @@ export async function scanWithOptions(
   extras: ScanExtras = {},
 ): Promise<Report> {
   let domainSettings = extras.domain;
-  const policy = policyFrom(o.policy);
+  const policy = await loadPolicy(o.policy);
   const settings = probeSettingsFrom(o, io);
   extras.adjust?.(settings);
   let selected = selectChecks(REGISTRY, policy, extras.only, extras.role);

@@ -1,10 +1,10 @@
 /**
- * Argument parsers and small helpers shared by host, domain and readiness: DKIM selectors, mail
- * addresses, the opt-in test message, and merging two scans of one run into one report.
+ * Argument parsers and small helpers shared by host, domain and readiness: DKIM selectors, the
+ * opt-in test message, and merging two scans of one run into one report (mail addresses:
+ * probe-parsers.ts).
  */
 import { InvalidArgumentError } from 'commander';
 import { isDomainFacts, type Report } from '../model/results.js';
-import { validateAddress } from '../probe/smtp/data.js';
 import { UsageError } from './io.js';
 
 const SELECTOR = /^(?!-)[A-Za-z0-9_-]{1,63}(?:\.(?!-)[A-Za-z0-9_-]{1,63})*$/;
@@ -14,15 +14,6 @@ export function parseSelector(v: string): string {
   if (!SELECTOR.test(v))
     throw new InvalidArgumentError(`DKIM selector "${v}" is not a valid DNS label sequence`);
   return v.toLowerCase();
-}
-
-/** A mail address for --from/--to; CR, LF and other controls are refused, not stripped. */
-export function parseAddressArg(v: string): string {
-  try {
-    return validateAddress(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
 }
 
 /** --send-test is opt-in and needs both addresses; the addresses alone do nothing. */

@@ -38,6 +38,9 @@ import type {
 } from '../model/results.js';
 import type { RunFooter, RunHeader } from '../report/sink.js';
 import { computeChanges, type ChangeOptions } from './diff.js';
+import { DEFAULT_LIST_LIMIT, RUN_REF_HELP } from './refs.js';
+
+export { DEFAULT_LIST_LIMIT, RUN_REF_HELP };
 
 /** Marks the file as a mailcheck history (`PRAGMA application_id`): ASCII "mlck". */
 export const APPLICATION_ID = 0x6d6c636b;
@@ -47,9 +50,6 @@ export const SCHEMA_VERSION = 1;
 
 /** How long a writer waits for another process holding the write lock before giving up. */
 export const BUSY_TIMEOUT_MS = 5000;
-
-/** Runs listed by `history list` unless `--limit` says otherwise. */
-export const DEFAULT_LIST_LIMIT = 20;
 
 /** A problem with the history file or a request to it. */
 export class HistoryError extends Error {
@@ -369,9 +369,6 @@ function sqliteCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
 }
-
-/** Accepted spellings of a run reference, for help texts and errors. */
-export const RUN_REF_HELP = 'a run id (42), "latest", or "latest~N" (N runs before the latest)';
 
 // --- the store ------------------------------------------------------------------------------------
 

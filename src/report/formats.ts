@@ -1,34 +1,59 @@
 /**
  * Every output format by name (`--format`), as a streaming sink. Whole-report commands render
  * with {@link renderReport}; audits stream through {@link sinkFor}.
+ *
+ * A format's module is loaded only when a report is written in that format (the table brings
+ * chalk and cli-table3 with it, html its style sheet and script), so naming the formats costs
+ * nothing at start-up. {@link loadFormat} comes first; a scan starts it while its first round
+ * trips are in flight and awaits it before rendering.
  */
 import type { RenderOptions, Report } from '../model/results.js';
-import { csvSink } from './csv.js';
-import { htmlSink } from './html.js';
-import { jsonSink, jsonlSink, renderJson } from './json.js';
-import { junitSink } from './junit.js';
-import { nagiosSink, type NagiosSink } from './nagios.js';
-import { prometheusSink } from './prometheus.js';
+import type { NagiosSink } from './nagios.js';
 import { renderWith, type ReportSink, type ReportWriter, type SinkFactory } from './sink.js';
-import { renderTable, tableSink } from './table.js';
 
 export const FORMATS = ['table', 'json', 'jsonl', 'csv', 'junit', 'nagios', 'prometheus', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
-const SINKS: Readonly<Record<Format, SinkFactory>> = {
-  table: tableSink,
-  json: jsonSink,
-  jsonl: jsonlSink,
-  csv: csvSink,
-  junit: junitSink,
-  nagios: nagiosSink,
-  prometheus: prometheusSink,
-  html: htmlSink,
+/** What a format's module provides. */
+interface FormatModule {
+  sink: SinkFactory;
+  /** A single-report layout of its own (table: a section per target; json: the model's key order). */
+  render?: (report: Report, opts: RenderOptions) => string;
+}
+
+const MODULES: Readonly<Record<Format, () => Promise<FormatModule>>> = {
+  table: async () => {
+    const m = await import('./table.js');
+    return { sink: m.tableSink, render: m.renderTable };
+  },
+  json: async () => {
+    const m = await import('./json.js');
+    return { sink: m.jsonSink, render: m.renderJson };
+  },
+  jsonl: async () => ({ sink: (await import('./json.js')).jsonlSink }),
+  csv: async () => ({ sink: (await import('./csv.js')).csvSink }),
+  junit: async () => ({ sink: (await import('./junit.js')).junitSink }),
+  nagios: async () => ({ sink: (await import('./nagios.js')).nagiosSink }),
+  prometheus: async () => ({ sink: (await import('./prometheus.js')).prometheusSink }),
+  html: async () => ({ sink: (await import('./html.js')).htmlSink }),
 };
 
-/** A streaming sink for the format. */
+const loaded = new Map<Format, FormatModule>();
+
+/** Loads the module of a format; {@link sinkFor} and {@link renderReport} need it. Calling it again is free. */
+export async function loadFormat(format: Format): Promise<void> {
+  if (!loaded.has(format)) loaded.set(format, await MODULES[format]());
+}
+
+function moduleOf(format: Format): FormatModule {
+  const m = loaded.get(format);
+  if (!m) throw new Error(`internal error: format "${format}" used before loadFormat("${format}")`);
+  return m;
+}
+
+/** A streaming sink for the format (loaded with {@link loadFormat}). */
 export function sinkFor(format: Format, out: ReportWriter, opts: RenderOptions): ReportSink {
-  return SINKS[format](out, opts);
+  return moduleOf(format).sink(out, opts);
 }
 
 /** The nagios sink's monitoring exit code, for a sink made by {@link sinkFor} with format nagios. */
@@ -37,21 +62,19 @@ export function monitoringExitCode(sink: ReportSink): number | undefined {
 }
 
 /**
- * A finished report as text. Table and json keep their single-report layouts (a section per
- * target; the model's key order); the others render through their sinks. For nagios the exit
- * code the monitoring convention asks for is returned too.
+ * A finished report as text (the format loaded with {@link loadFormat}). Table and json keep their
+ * single-report layouts; the others render through their sinks. For nagios the exit code the
+ * monitoring convention asks for is returned too.
  */
 export function renderReport(
   report: Report,
   format: Format,
   opts: RenderOptions,
 ): { text: string; exitCode?: number } {
-  if (format === 'table') return { text: renderTable(report, opts) };
-  if (format === 'json') return { text: renderJson(report, opts) };
-  if (format === 'nagios') {
-    let sink: NagiosSink | undefined;
-    const text = renderWith((out, o) => (sink = nagiosSink(out, o)), report, opts);
-    return { text, exitCode: sink!.exitCode() };
-  }
-  return { text: renderWith(SINKS[format], report, opts) };
+  const m = moduleOf(format);
+  if (m.render) return { text: m.render(report, opts) };
+  let sink: ReportSink | undefined;
+  const text = renderWith((out, o) => (sink = m.sink(out, o)), report, opts);
+  const exitCode = monitoringExitCode(sink!);
+  return exitCode === undefined ? { text } : { text, exitCode };
 }
