@@ -67,11 +67,10 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   };
 
   const connections = new Set<Connection>();
-  const listener = net.createServer((socket) => {
+  // Replies are small writes in quick succession; Nagle's algorithm would hold the second one
+  // back for a delayed ACK (~40 ms) and distort every latency measurement against the lab.
+  const listener = net.createServer({ noDelay: true }, (socket) => {
     ctx.stats.connections += 1;
-    // Replies are small writes in quick succession; Nagle's algorithm would hold the second one
-    // back for a delayed ACK (~40 ms) and distort every latency measurement against the lab.
-    socket.setNoDelay(true);
     const conn = new Connection(ctx, socket);
     connections.add(conn);
     void conn.done.then(() => connections.delete(conn));

@@ -136,6 +136,11 @@ export interface ScriptedServerOptions {
   dripIntervalMs?: number;
   /** Longest command line accepted, CRLF included; longer gets "500 5.5.0 Line too long". Default 4096. */
   maxLineLength?: number;
+  /**
+   * How many command lines `stats.commands` keeps. Default 10 000; the benchmark fleet, which
+   * never reads them, keeps none.
+   */
+  maxCommandsRecorded?: number;
 }
 
 /** Counters the lab keeps for tests and benchmarks. */
@@ -146,7 +151,8 @@ export interface ScriptedServerStats {
   tlsHandshakes: number;
   /**
    * Every command line received, in order and without CRLF, with SASL payloads replaced by
-   * `<redacted>` (so tests can assert that secrets never reach a log). Capped at 10 000 entries.
+   * `<redacted>` (so tests can assert that secrets never reach a log). Capped at
+   * `maxCommandsRecorded` entries (default 10 000).
    */
   commands: string[];
   /** DATA and BDAT commands received, accepted or not (relay probes must never send one). */
@@ -222,5 +228,6 @@ export function resolveOptions(opts: ScriptedServerOptions): ResolvedOptions {
     hostile: opts.hostile,
     dripIntervalMs: opts.dripIntervalMs ?? 200,
     maxLineLength: opts.maxLineLength ?? 4096,
+    maxCommandsRecorded: opts.maxCommandsRecorded ?? 10_000,
   };
 }

@@ -11,7 +11,14 @@ export class ActionQueue {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly capacity: number) {}
+  /**
+   * `batch`, when given, wraps every run of the actions due together (a connection corks its
+   * socket in it, so that they leave in one write).
+   */
+  constructor(
+    private readonly capacity: number,
+    private readonly batch: (run: () => void) => void = (run) => run(),
+  ) {}
 
   /** Queues `run` for `due` (a performance.now() time); false when the queue is full. */
   schedule(due: number, run: () => void): boolean {
@@ -32,19 +39,25 @@ export class ActionQueue {
 
   private flush(): void {
     // Actions due now run synchronously, so without a delay no timer is ever involved.
-    while (this.items.length > 0 && !this.stopped && this.timer === undefined) {
-      const head = this.items[0];
-      const wait = head.due - performance.now();
-      if (wait >= 1) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.flush();
-        }, Math.ceil(wait));
-        return;
+    if (this.items.length === 0 || this.stopped || this.timer !== undefined) return;
+    if (this.items[0].due - performance.now() >= 1) return this.wait();
+    this.batch(() => {
+      while (this.items.length > 0 && !this.stopped && this.timer === undefined) {
+        const head = this.items[0];
+        if (head.due - performance.now() >= 1) return this.wait();
+        this.items.shift();
+        head.run();
       }
-      this.items.shift();
-      head.run();
-    }
+    });
+  }
+
+  /** Sets the timer for the head of the queue. */
+  private wait(): void {
+    const wait = this.items[0].due - performance.now();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, Math.ceil(wait));
   }
 }
 
