@@ -1,12 +1,18 @@
 /**
  * The bench's side of the fleet process (fleet-process.ts): forks it, waits until every server
  * listens, and asks it for counters. The messages exchanged are typed here.
+ *
+ * BENCH_FLEET_PROCESSES=K splits the fleet over K processes (host i is served by process i mod K,
+ * the DNS answers come from the first), so that the servers can use more than one core; the
+ * handle adds their counters and resource use up as if they were one. BENCH_FLEET_NODE_OPTIONS
+ * passes Node flags (e.g. --cpu-prof) to the fleet processes only.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetService, FleetStats } from '../src/lab/fleet.js';
+import { makeFleetCertificate } from './fleet-cert.js';
 
 export interface FleetProcessOptions {
   size: number;
@@ -15,6 +21,17 @@ export interface FleetProcessOptions {
   /** The fleet certificate's key: ECDSA P-256 (cheap for the fleet's CPU) or RSA-2048. */
   key: 'ec' | 'rsa';
   ports?: Partial<Record<FleetService, number>>;
+  /** Processes to split the fleet over; default BENCH_FLEET_PROCESSES, else 1. */
+  processes?: number;
+}
+
+/** What one fleet process is started with (argv[2], as JSON). */
+export interface FleetShardOptions extends Omit<FleetProcessOptions, 'processes'> {
+  shard: { index: number; count: number };
+  /** The domain the host names are under. */
+  domain: string;
+  /** The one certificate every process serves, issued by the parent. */
+  certificate: { key: string; cert: string; caFile: string };
 }
 
 export interface FleetInfo {
@@ -27,10 +44,10 @@ export interface FleetInfo {
   portFallbacks: number;
   startMs: number;
   key: 'ec' | 'rsa';
-  hosts: { name: string; address: string; ports: Record<FleetService, number> }[];
+  hosts: { index: number; name: string; address: string; ports: Record<FleetService, number> }[];
 }
 
-/** The fleet process's own resource use, cumulative since it started. */
+/** The fleet processes' own resource use, cumulative since they started (added up). */
 export interface FleetUsage {
   cpuUserMs: number;
   cpuSystemMs: number;
@@ -59,10 +76,20 @@ const START_TIMEOUT_MS = 180_000;
 /** How long one request may take. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export async function startFleetProcess(opts: FleetProcessOptions): Promise<FleetHandle> {
+/** One fleet process: its info, a request channel, and a way to stop it. */
+interface Shard {
+  info: FleetInfo;
+  ask(req: Omit<FleetRequest, 'id'>): Promise<FleetReply & { type: 'reply' }>;
+  close(): Promise<void>;
+}
+
+async function startShard(opts: FleetShardOptions): Promise<Shard> {
   const here = path.dirname(fileURLToPath(import.meta.url));
+  // Passed on the command line, where flags that NODE_OPTIONS refuses (--cpu-prof) work.
+  const flags = (process.env.BENCH_FLEET_NODE_OPTIONS ?? '').split(/\s+/).filter((f) => f !== '');
   const child: ChildProcess = fork(path.join(here, 'fleet-process.js'), [JSON.stringify(opts)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...flags],
   });
   const killChild = () => {
     if (child.exitCode === null) child.kill('SIGTERM');
@@ -119,12 +146,7 @@ export async function startFleetProcess(opts: FleetProcessOptions): Promise<Flee
   let closing: Promise<void> | undefined;
   return {
     info,
-    mark: async () => (await ask({ op: 'mark' })).usage,
-    stats: async (hostLimit) => {
-      const m = await ask({ op: 'stats', ...(hostLimit === undefined ? {} : { hostLimit }) });
-      if (!m.stats) throw new Error('the fleet sent no stats');
-      return { stats: m.stats, usage: m.usage };
-    },
+    ask,
     close: () => {
       closing ??= (async () => {
         const exited = new Promise<void>((resolve) => {
@@ -137,6 +159,92 @@ export async function startFleetProcess(opts: FleetProcessOptions): Promise<Flee
         clearTimeout(timer);
         process.off('exit', killChild);
       })();
+      return closing;
+    },
+  };
+}
+
+function addUsage(all: FleetUsage[]): FleetUsage {
+  return {
+    cpuUserMs: all.reduce((n, u) => n + u.cpuUserMs, 0),
+    cpuSystemMs: all.reduce((n, u) => n + u.cpuSystemMs, 0),
+    rssBytes: all.reduce((n, u) => n + u.rssBytes, 0),
+  };
+}
+
+/** The shards' counters as one fleet's: the DNS counters are the first shard's (it answers). */
+function addStats(all: FleetStats[]): FleetStats {
+  const counted = all.filter((s) => s.hosts > 0);
+  const hosts = counted.reduce((n, s) => n + s.hosts, 0);
+  const total = counted.reduce((n, s) => n + s.connectionsPerHost.total, 0);
+  return {
+    hosts,
+    connectionsPerHost: {
+      min: Math.min(...counted.map((s) => s.connectionsPerHost.min)),
+      mean: hosts === 0 ? 0 : total / hosts,
+      max: Math.max(0, ...counted.map((s) => s.connectionsPerHost.max)),
+      total,
+    },
+    tlsHandshakes: all.reduce((n, s) => n + s.tlsHandshakes, 0),
+    hostsContacted: all.reduce((n, s) => n + s.hostsContacted, 0),
+    dns: all[0]!.dns,
+  };
+}
+
+/** The number of fleet processes asked for: the option, else BENCH_FLEET_PROCESSES, else 1. */
+function processCount(opts: FleetProcessOptions): number {
+  const n = opts.processes ?? Number(process.env.BENCH_FLEET_PROCESSES ?? 1);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new Error(`bench: BENCH_FLEET_PROCESSES must be an integer from 1 to 64, not ${n}`);
+  }
+  return Math.min(n, opts.size);
+}
+
+export async function startFleetProcess(opts: FleetProcessOptions): Promise<FleetHandle> {
+  const count = processCount(opts);
+  const domain = 'fleet.lab.example';
+  const issued = makeFleetCertificate(domain, opts.key);
+  const certificate = { key: issued.key.toString(), cert: issued.cert.toString(), caFile: issued.caFile };
+  const shardOptions = (index: number): FleetShardOptions => ({
+    size: opts.size,
+    latencyMs: opts.latencyMs,
+    dnsDelayMs: opts.dnsDelayMs,
+    key: opts.key,
+    ...(opts.ports ? { ports: opts.ports } : {}),
+    shard: { index, count },
+    domain,
+    certificate,
+  });
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, i) => startShard(shardOptions(i))),
+  );
+  const shards = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(shards.map((s) => s.close()));
+    throw failed.reason;
+  }
+  const first = shards[0]!.info;
+  const info: FleetInfo = {
+    ...first,
+    portFallbacks: shards.reduce((n, s) => n + s.info.portFallbacks, 0),
+    startMs: Math.max(...shards.map((s) => s.info.startMs)),
+    hosts: shards.flatMap((s) => s.info.hosts).sort((a, b) => a.index - b.index),
+  };
+  const askAll = (req: Omit<FleetRequest, 'id'>) => Promise.all(shards.map((s) => s.ask(req)));
+
+  let closing: Promise<void> | undefined;
+  return {
+    info,
+    mark: async () => addUsage((await askAll({ op: 'mark' })).map((m) => m.usage)),
+    stats: async (hostLimit) => {
+      const replies = await askAll({ op: 'stats', ...(hostLimit === undefined ? {} : { hostLimit }) });
+      const stats = replies.map((m) => m.stats);
+      if (stats.some((s) => s === undefined)) throw new Error('the fleet sent no stats');
+      return { stats: addStats(stats as FleetStats[]), usage: addUsage(replies.map((m) => m.usage)) };
+    },
+    close: () => {
+      closing ??= Promise.all(shards.map((s) => s.close())).then(() => undefined);
       return closing;
     },
   };

@@ -1,14 +1,13 @@
 /**
  * The fleet's own process (forked by fleet-client.ts), so that the scanner's CPU time and memory
- * are measured without the servers'. Started with its options as JSON in argv[2]; talks over the
- * IPC channel (messages in fleet-client.ts). Closes everything and exits when the parent asks,
- * disconnects or dies, or on SIGINT/SIGTERM.
+ * are measured without the servers'. Started with its options as JSON in argv[2] (its shard of
+ * the fleet, the certificate to serve); talks over the IPC channel (messages in fleet-client.ts).
+ * Closes everything and exits when the parent asks, disconnects or dies, or on SIGINT/SIGTERM.
  */
 import fs from 'node:fs';
 import { startFleet } from '../src/lab/fleet.js';
 import type { Fleet } from '../src/lab/fleet.js';
-import { makeFleetCertificate } from './fleet-cert.js';
-import type { FleetInfo, FleetProcessOptions, FleetReply, FleetRequest, FleetUsage } from './fleet-client.js';
+import type { FleetInfo, FleetReply, FleetRequest, FleetShardOptions, FleetUsage } from './fleet-client.js';
 
 /** Descriptors kept free for connections and files beyond the listeners. */
 const FD_HEADROOM = 2048;
@@ -37,25 +36,27 @@ function send(message: FleetReply): void {
 }
 
 async function main(): Promise<void> {
-  const opts = JSON.parse(process.argv[2] ?? '{}') as FleetProcessOptions;
-  const needed = opts.size * 3 + FD_HEADROOM;
+  const opts = JSON.parse(process.argv[2] ?? '{}') as FleetShardOptions;
+  const served = Math.ceil(opts.size / opts.shard.count);
+  const needed = served * 3 + FD_HEADROOM;
   const limit = openFileLimit();
   if (limit !== undefined && limit < needed) {
     throw new Error(
-      `a fleet of ${opts.size} hosts needs about ${needed} open files (3 listeners per host and connections); ` +
+      `a fleet process serving ${served} hosts needs about ${needed} open files (3 listeners per host and connections); ` +
         `the limit is ${limit}: raise it first (ulimit -n ${needed})`,
     );
   }
-  const domain = 'fleet.lab.example';
-  const cert = makeFleetCertificate(domain, opts.key);
   const started = performance.now();
   const fleet: Fleet = await startFleet({
     size: opts.size,
+    shard: opts.shard,
     latencyMs: opts.latencyMs,
     dnsDelayMs: opts.dnsDelayMs,
-    domain,
-    tls: { key: cert.key, cert: cert.cert },
-    caFile: cert.caFile,
+    domain: opts.domain,
+    tls: { key: opts.certificate.key, cert: opts.certificate.cert },
+    caFile: opts.certificate.caFile,
+    // Another fleet (a second bench on the machine) may hold the default addresses' ports.
+    ...(process.env.BENCH_FLEET_FIRST_ADDRESS ? { firstAddress: process.env.BENCH_FLEET_FIRST_ADDRESS } : {}),
     ...(opts.ports ? { ports: opts.ports } : {}),
   });
   let closing: Promise<void> | undefined;
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     portFallbacks: fleet.portFallbacks,
     startMs: Math.round(performance.now() - started),
     key: opts.key,
-    hosts: fleet.hosts.map((h) => ({ name: h.name, address: h.address, ports: h.ports })),
+    hosts: fleet.hosts.map((h) => ({ index: h.index, name: h.name, address: h.address, ports: h.ports })),
   };
   send({ type: 'ready', info });
 }

@@ -63,10 +63,18 @@ export interface FleetOptions {
   caFile?: string;
   /** Servers started at once while the fleet comes up. Default 64. */
   startBatch?: number;
+  /**
+   * Serve only the hosts whose index modulo `count` is `index`, so that `count` processes can
+   * share a fleet (and the machine's cores). Every shard's DNS server answers for all `size`
+   * hosts, whose names and addresses do not depend on the shard. Default: all hosts.
+   */
+  shard?: { index: number; count: number };
 }
 
 /** One host of the fleet. */
 export interface FleetHost {
+  /** Its place in the whole fleet, from 0 (host `h00001`), whichever shard serves it. */
+  index: number;
   /** Its name, e.g. `h00042.fleet.lab.example` (the A record, the PTR target and the greeting). */
   name: string;
   address: string;
@@ -94,8 +102,9 @@ export interface FleetStats {
   };
 }
 
-/** A running fleet. */
+/** A running fleet (or the shard of one that this process serves). */
 export interface Fleet {
+  /** The hosts served here, in index order. */
   hosts: FleetHost[];
   dns: { host: string; port: number };
   domain: string;
@@ -105,7 +114,10 @@ export interface Fleet {
   dnsDelayMs: number;
   /** Services whose preferred port was taken on some address and got another one there. */
   portFallbacks: number;
-  /** Counters since the last mark (or the start), over the first `hostLimit` hosts (default all). */
+  /**
+   * Counters since the last mark (or the start), over the hosts served here among the first
+   * `hostLimit` of the fleet (default all; at least one).
+   */
   stats(hostLimit?: number): FleetStats;
   /** Starts a new counting window for {@link stats}. */
   mark(): void;
@@ -221,6 +233,13 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
   const caFile = opts.caFile ?? labCertPath('ca.pem');
   const addresses = fleetAddresses(opts.firstAddress ?? '127.64.0.1', size);
+  const shard = opts.shard ?? { index: 0, count: 1 };
+  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index)) {
+    throw new RangeError(`fleet: shard ${shard.index} of ${shard.count} is not a shard`);
+  }
+  if (shard.index < 0 || shard.index >= shard.count) {
+    throw new RangeError(`fleet: shard ${shard.index} of ${shard.count} is not a shard`);
+  }
   const hosts: FleetHost[] = [];
   const started: ScriptedServer[] = [];
   let dns: LabDnsServer | undefined;
@@ -237,6 +256,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       replyDelayMs: latencyMs,
       // L is a network round trip: the TCP handshake and each TLS flight cost one too.
       latencyModel: 'network',
+      // Nobody reads them, and thousands of servers' logs would only load the garbage collector.
+      maxCommandsRecorded: 0,
     };
     let server: ScriptedServer;
     try {
@@ -264,8 +285,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
 
   try {
-    const slots = addresses.map((address, i) => ({ address, name: fleetHostName(i, domain) }));
-    await inBatches(slots, opts.startBatch ?? 64, async ({ address, name }) => {
+    const slots = addresses.map((address, index) => ({ index, address, name: fleetHostName(index, domain) }));
+    const mine = slots.filter((slot) => slot.index % shard.count === shard.index);
+    await inBatches(mine, opts.startBatch ?? 64, async ({ index, address, name }) => {
       const servers = {} as Record<FleetService, ScriptedServer>;
       for (const service of FLEET_SERVICES) servers[service] = await bindService(service, name, address);
       const ports = {
@@ -273,10 +295,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
         submission: servers.submission.port,
         smtps: servers.smtps.port,
       };
-      hosts.push({ name, address, ports, servers });
+      hosts.push({ index, name, address, ports, servers });
     });
-    hosts.sort((a, b) => a.name.localeCompare(b.name));
-    dns = await startDnsServer({ zones: fleetZones(domain, hosts), delayMs: dnsDelayMs });
+    hosts.sort((a, b) => a.index - b.index);
+    dns = await startDnsServer({ zones: fleetZones(domain, slots), delayMs: dnsDelayMs });
   } catch (err) {
     await closeAll();
     throw err;
@@ -293,8 +315,9 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   };
   mark();
 
-  const stats = (hostLimit = hosts.length): FleetStats => {
-    const counted = hosts.slice(0, Math.max(1, Math.min(hosts.length, hostLimit)));
+  const stats = (hostLimit = size): FleetStats => {
+    const limit = Math.max(1, hostLimit);
+    const counted = hosts.filter((h) => h.index < limit);
     const perHost = counted.map((h) =>
       FLEET_SERVICES.reduce(
         (n, svc) => n + h.servers[svc].stats.connections - (connectionBase.get(h.servers[svc]) ?? 0),
@@ -329,7 +352,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       hosts: counted.length,
       connectionsPerHost: {
         min: perHost.reduce((a, b) => Math.min(a, b), Infinity),
-        mean: total / counted.length,
+        mean: counted.length === 0 ? 0 : total / counted.length,
         max: perHost.reduce((a, b) => Math.max(a, b), 0),
         total,
       },
