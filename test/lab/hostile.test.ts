@@ -1,21 +1,11 @@
 import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { labCertPath } from '../../src/lab/lab.js';
+import { describe, expect, it } from 'vitest';
 import { HOSTILE_MODES, startScriptedServer } from '../../src/lab/scripted-server.js';
-import type { HostileMode, ScriptedServer, ScriptedServerOptions } from '../../src/lab/scripted-server.js';
+import type { HostileMode, ScriptedServerOptions } from '../../src/lab/scripted-server.js';
 import { RawClient } from './raw-client.js';
+import { closedAfterEach, goodTls } from './scripted-fixtures.js';
 
-const goodTls = {
-  key: fs.readFileSync(labCertPath('good.key')),
-  cert: fs.readFileSync(labCertPath('good-chain.pem')),
-};
-const servers: ScriptedServer[] = [];
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { servers, clients } = closedAfterEach();
 
 async function hostile(mode: HostileMode, extra: Partial<ScriptedServerOptions> = {}): Promise<RawClient> {
   const server = await startScriptedServer({

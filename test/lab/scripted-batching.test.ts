@@ -4,25 +4,14 @@
  * input is drained (RFC 2920 §3.2). The bytes must not change, and nothing written before the
  * server drops a connection may be lost with the cork.
  */
-import fs from 'node:fs';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { labCertPath } from '../../src/lab/lab.js';
+import { describe, expect, it } from 'vitest';
 import { startScriptedServer } from '../../src/lab/scripted-server.js';
-import type { ScriptedServer, ScriptedServerOptions } from '../../src/lab/scripted-server.js';
+import type { ScriptedServerOptions } from '../../src/lab/scripted-server.js';
 import { RawClient } from './raw-client.js';
+import { closedAfterEach, goodTls } from './scripted-fixtures.js';
 
-const goodTls = {
-  key: fs.readFileSync(labCertPath('good.key')),
-  cert: fs.readFileSync(labCertPath('good-chain.pem')),
-};
-const servers: ScriptedServer[] = [];
-const clients: RawClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { servers, clients } = closedAfterEach();
 
 async function connect(opts: Partial<ScriptedServerOptions> = {}): Promise<RawClient> {
   const server = await startScriptedServer({ hostname: 'mx.batch.example', tls: goodTls, ...opts });
