@@ -12,6 +12,7 @@ import { withOverrides } from '../policy/loader.js';
 import type { Credentials } from '../probe/smtp/auth.js';
 import { loadFormat, monitoringExitCode, sinkFor } from '../report/formats.js';
 import { auditExitCode, runAudit } from '../runner/audit.js';
+import { boundHeapGrowth } from '../runner/memory.js';
 import { selectChecks } from '../runner/judge.js';
 import type { DomainOnlySettings, ScanTarget, TargetPlan } from '../runner/scan.js';
 import type { AuditOptions } from './audit.js';
@@ -54,6 +55,9 @@ export async function auditAction(file: string, o: AuditOptions, io: Io): Promis
   const out = openOutput(o, io);
   const sink = sinkFor(o.format, out.writer, renderOptionsOf(o, io));
   const progress = progressOf(io, o);
+  // An audit may run for an hour: keep V8's heap near its live data (src/runner/memory.ts). This
+  // is a setting of the whole process, so the command that owns the process makes it.
+  boundHeapGrowth();
   try {
     const result = await runAudit({
       scan: {

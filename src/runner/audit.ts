@@ -17,7 +17,6 @@ import {
   type HostScanRequest,
   type StreamOutcome,
 } from './scan.js';
-import { boundHeapGrowth } from './memory.js';
 
 /** What an audit needs of the history database (src/history/store.ts implements it). */
 export interface RunRecorder {
@@ -63,8 +62,6 @@ export interface AuditResult {
 export const INTERRUPTED_EXIT = 130;
 
 export async function runAudit(a: AuditRequest): Promise<AuditResult> {
-  // A fleet run lasts minutes: keep the heap near the live data so memory stays flat (memory.ts).
-  boundHeapGrowth();
   const header: RunHeader = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'mailcheck', version: VERSION },
