@@ -15,7 +15,7 @@ import type {
 } from '../../model/artifacts.js';
 import { ProbeError } from '../../errors.js';
 import type { EndpointTarget, ProbeSettings } from '../endpoint.js';
-import { handshakeFacts, IGNORE_IDENTITY } from '../tls/certificate.js';
+import { handshakeFacts } from '../tls/certificate.js';
 import type { TrustStore } from '../tls/trust.js';
 import { authenticate, credentialRefusal } from './auth.js';
 import { parseCapabilities } from './capabilities.js';
@@ -58,11 +58,9 @@ export function tlsOptions(t: EndpointTarget, trust: TrustStore): tls.Connection
   return {
     ...(net.isIP(t.host) ? {} : { servername: t.host }),
     secureContext: trust.context(),
+    // Validation is recorded, not enforced; the name is judged on its own (tls.cert_hostname):
+    // the session connects through connectTls.
     rejectUnauthorized: false,
-    // Node folds the host name check into `authorized`; we record it separately (tls.cert_hostname)
-    // so that a chain problem and a name problem are reported as what they are. The session
-    // recognises this function and spares Node the chain it would build for it.
-    checkServerIdentity: IGNORE_IDENTITY,
   };
 }
 

@@ -6,8 +6,8 @@
  * the upper bound.
  */
 import net from 'node:net';
-import tls from 'node:tls';
-import { IGNORE_IDENTITY, skipIdentityCertificate } from '../tls/certificate.js';
+import type tls from 'node:tls';
+import { connectTls } from '../tls/certificate.js';
 import type { ProbeErrorCode, SmtpReply, Stage, StepTiming, TranscriptEntry } from '../../model/artifacts.js';
 import { ProbeError } from '../../errors.js';
 import { FramingError, ReplyParser, type FramingLimits } from './framing.js';
@@ -246,8 +246,7 @@ export class SmtpSession {
       timeoutMs,
     };
     const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const s = tls.connect({ ...options, socket: raw });
-      if (options.checkServerIdentity === IGNORE_IDENTITY) skipIdentityCertificate(s);
+      const s = connectTls({ ...options, socket: raw });
       const timer = setTimeout(() => {
         s.destroy();
         reject(

@@ -177,18 +177,24 @@ function peerFacts(socket: tls.TLSSocket, trust: TrustStore): PeerFacts {
 }
 
 /**
- * Spares Node's client the peer-chain objects it builds for `checkServerIdentity`. When a chain
- * validates, Node calls `getPeerCertificate(true)` during the handshake (fingerprints, public
- * key, every link, about 1 ms) only to hand the result to `checkServerIdentity`; ours ignores it
- * (the name is checked from {@link peerFacts}, once per distinct certificate, as tls.cert_hostname)
- * — it was 9% of a fleet audit's CPU. Until the handshake completes or fails, the socket answers
- * that call with an empty certificate; afterwards the real method is back. Only for options whose
- * `checkServerIdentity` ignores its argument, as tlsOptions' does.
+ * Opens a TLS connection for a probe, which records and judges the certificate's name itself
+ * (tls.cert_hostname) rather than letting Node fold it into `authorized`.
+ *
+ * It also spares Node's client the peer-chain objects it builds for `checkServerIdentity`: when
+ * a chain validates, Node calls `getPeerCertificate(true)` during the handshake (fingerprints,
+ * public key, every link, about 1 ms) only to hand the result to `checkServerIdentity`, which
+ * here ignores it (the name is checked from {@link peerFacts}, once per distinct certificate) —
+ * it was 9% of a fleet audit's CPU. Until the handshake completes or fails, the socket answers
+ * that call with an empty certificate; afterwards the real method is back.
  */
-/** The `checkServerIdentity` of mailcheck's sessions: the name is judged separately (tls.cert_hostname). */
-export const IGNORE_IDENTITY = (): undefined => undefined;
+export function connectTls(options: tls.ConnectionOptions): tls.TLSSocket {
+  const socket = tls.connect({ ...options, checkServerIdentity: () => undefined });
+  spareIdentityChain(socket);
+  return socket;
+}
 
-export function skipIdentityCertificate(socket: tls.TLSSocket): void {
+/** The second half of {@link connectTls}: an empty certificate for Node's call until the handshake ends. */
+export function spareIdentityChain(socket: tls.TLSSocket): void {
   const own = socket as unknown as { getPeerCertificate?: unknown };
   own.getPeerCertificate = () => ({});
   const restore = () => delete own.getPeerCertificate;

@@ -17,7 +17,6 @@
  * 1.0 and SSLv3 follow-ups run only when the first answers leave them open.
  */
 import type net from 'node:net';
-import tls from 'node:tls';
 import type {
   TlsHandshakeFacts,
   TlsVersion,
@@ -27,6 +26,7 @@ import type {
 import { toFailure } from '../../errors.js';
 import { probeServerHello, WEAK_SUITE_CLASSES, SSLV3_SUITES } from './hello.js';
 import { ALL_SUITES } from './cipher-suites.js';
+import { connectTls } from './certificate.js';
 import type { Deadline } from '../smtp/session.js';
 
 /**
@@ -123,7 +123,7 @@ async function nodeHandshake(o: VersionProbeOptions, max: Level, after: string):
     return { ok: false, rejected: false, reason: toFailure(err, { stage: 'STARTTLS' }).message };
   }
   return new Promise<Capped>((resolve) => {
-    const s = tls.connect({
+    const s = connectTls({
       socket: raw,
       ...(o.servername ? { servername: o.servername } : {}),
       rejectUnauthorized: false,

@@ -3,12 +3,12 @@ import path from 'node:path';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { skipIdentityCertificate } from '../../../src/probe/tls/certificate.js';
+import { connectTls, spareIdentityChain } from '../../../src/probe/tls/certificate.js';
 
 const certs = path.resolve('src/lab/certs');
 const read = (f: string) => fs.readFileSync(path.join(certs, f));
 
-describe('skipIdentityCertificate', () => {
+describe('connectTls and spareIdentityChain', () => {
   let server: tls.Server | undefined;
   afterEach(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -31,7 +31,7 @@ describe('skipIdentityCertificate', () => {
         return undefined;
       },
     });
-    if (skip) skipIdentityCertificate(s);
+    if (skip) spareIdentityChain(s);
     await new Promise<void>((resolve, reject) => {
       s.once('secureConnect', resolve);
       s.once('error', reject);
@@ -56,5 +56,26 @@ describe('skipIdentityCertificate', () => {
     const { after } = await handshake(true);
     expect(after.subject.CN).toBe('mail.lab.example');
     expect(after.issuerCertificate?.fingerprint256).toMatch(/^[0-9A-F:]+$/);
+  });
+
+  it('connectTls validates the chain, leaves the name to us, and returns the real certificate', async () => {
+    server = tls.createServer({ key: read('good.key'), cert: read('good.pem') }, (s) => s.end());
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // A name the certificate does not carry: Node's own identity check would make this unauthorized.
+    const s = connectTls({
+      host: '127.0.0.1',
+      port,
+      servername: 'wrong.example',
+      ca: read('ca.pem'),
+      rejectUnauthorized: false,
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('secureConnect', resolve);
+      s.once('error', reject);
+    });
+    expect(s.authorized).toBe(true);
+    expect(s.getPeerCertificate(true).subject.CN).toBe('mail.lab.example');
+    s.destroy();
   });
 });
