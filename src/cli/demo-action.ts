@@ -5,7 +5,7 @@
  */
 import { startLab } from '../lab/lab.js';
 import { LAB_DNSBL_ZONE } from '../lab/zones.js';
-import { loadFormat } from '../report/formats.js';
+import { prefetchFormat } from '../report/formats.js';
 import type { Io } from './io.js';
 import { emitReport, loadPolicy, scanWithOptions, type ScanOptions } from './scan-options.js';
 
@@ -13,7 +13,7 @@ import { emitReport, loadPolicy, scanWithOptions, type ScanOptions } from './sca
 export async function demoAction(o: ScanOptions, io: Io): Promise<number> {
   await loadPolicy(o.policy);
   // The report's format loads while the lab starts and is scanned.
-  const format = loadFormat(o.format);
+  prefetchFormat(o.format);
   const lab = await startLab();
   try {
     const hosts = lab.servers.map((s) => ({
@@ -56,7 +56,6 @@ export async function demoAction(o: ScanOptions, io: Io): Promise<number> {
         },
       },
     );
-    await format;
     if (o.format === 'table' && !o.output && !o.quiet) {
       io.stdout.write(
         `mailcheck lab: DNS on ${lab.dns.host}:${lab.dns.port}, MX hosts on port ${lab.mxPort}\n`,
@@ -66,7 +65,7 @@ export async function demoAction(o: ScanOptions, io: Io): Promise<number> {
       }
       io.stdout.write(`  domains               ${lab.domains.join(', ')}\n\n`);
     }
-    emitReport(report, o, io);
+    await emitReport(report, o, io);
     return 0;
   } finally {
     await lab.close();

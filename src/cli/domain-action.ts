@@ -2,7 +2,7 @@
  * What `mailcheck domain` does (its options are defined in domain.ts): audit the domains' mail
  * DNS, probe their MX hosts and write the report. Loaded only when the command runs.
  */
-import { loadFormat } from '../report/formats.js';
+import { prefetchFormat } from '../report/formats.js';
 import { exitCodeFor } from '../runner/scan.js';
 import type { DomainOptions } from './domain.js';
 import type { Io } from './io.js';
@@ -14,7 +14,7 @@ export async function domainAction(domains: string[], o: DomainOptions, io: Io):
   await loadPolicy(o.policy);
   const targets = domains.map((d) => ({ kind: 'domain' as const, input: d, target: parseDomainName(d) }));
   // The report's format loads while the scan's first round trips are in flight.
-  const format = loadFormat(o.format);
+  prefetchFormat(o.format);
   const report = await scanWithOptions(targets, o, io, {
     domain: {
       dkimSelectors: o.dkimSelector ?? [],
@@ -26,6 +26,5 @@ export async function domainAction(domains: string[], o: DomainOptions, io: Io):
       now: new Date(),
     },
   });
-  await format;
-  return emitReport(report, o, io) ?? exitCodeFor(report);
+  return (await emitReport(report, o, io)) ?? exitCodeFor(report);
 }

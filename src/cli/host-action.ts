@@ -4,7 +4,7 @@
  */
 import { REGISTRY } from '../checks/index.js';
 import type { Report } from '../model/results.js';
-import { loadFormat } from '../report/formats.js';
+import { prefetchFormat } from '../report/formats.js';
 import { exitCodeFor } from '../runner/scan.js';
 import { hostTarget, type HostOptions } from './host.js';
 import type { Io } from './io.js';
@@ -23,14 +23,13 @@ export async function hostAction(hosts: string[], o: HostOptions, io: Io): Promi
   }));
   const sendTest = sendTestOf(o);
   // The report's format loads while the scan's first round trips are in flight.
-  const format = loadFormat(o.format);
+  prefetchFormat(o.format);
   let report = await scanWithOptions(targets, o, io, {
     ...(o.role ? { role: o.role } : {}),
     ...(sendTest ? { adjust: (settings) => (settings.sendTest = sendTest) } : {}),
   });
   if (spfDomain) report = mergeReports(report, await spfOfDomain(spfDomain, report, o, io));
-  await format;
-  return emitReport(report, o, io) ?? exitCodeFor(report);
+  return (await emitReport(report, o, io)) ?? exitCodeFor(report);
 }
 
 /** --domain D: judge every address the hosts resolved to against D's SPF (spf.* checks only). */

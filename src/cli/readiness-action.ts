@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { Report } from '../model/results.js';
 import { applyProviderInclude, readinessVerdict, verdictLine } from '../readiness/verdict.js';
-import { loadFormat } from '../report/formats.js';
+import { prefetchFormat } from '../report/formats.js';
 import { hostTarget } from './host.js';
 import { UsageError, type Io } from './io.js';
 import { parseDomainName, parseHostSpec, type HostSpec } from './options.js';
@@ -49,7 +49,7 @@ export async function readinessAction(o: ReadinessOptions, policy: string, io: I
   const sendTest = sendTestOf(o);
   const credentialsGiven = credentialsFrom(opts, io) !== undefined;
   // The report's format loads while the scans' first round trips are in flight.
-  const format = loadFormat(o.format);
+  prefetchFormat(o.format);
 
   const relayTarget = hostTarget(relay, {
     ...opts,
@@ -82,8 +82,7 @@ export async function readinessAction(o: ReadinessOptions, policy: string, io: I
   );
   let report = mergeReports(relayReport, domainReport);
   if (o.providerInclude) report = applyProviderInclude(report, o.providerInclude);
-  await format;
-  emitReport(report, opts, io);
+  await emitReport(report, opts, io);
   const verdict = readinessVerdict(report, credentialsGiven);
   if (o.format === 'table') io.stdout.write(`${verdictLine(verdict, o.relay.trim(), domain.displayName)}\n`);
   return verdict.unreachable ? 3 : verdict.ready ? 0 : 1;

@@ -13,17 +13,13 @@ import { CaFileError, loadTrustStore } from '../probe/tls/trust.js';
 import { BUILTIN_POLICIES, type Policy, type PolicyRole } from '../policy/builtin.js';
 import type * as PolicyLoader from '../policy/loader.js';
 import type { Report, RenderOptions } from '../model/results.js';
-import { FORMATS, renderReport, type Format } from '../report/formats.js';
+import { loadFormat, renderReport, type Format } from '../report/formats.js';
 import type { ReportWriter } from '../report/sink.js';
 import type { HostProbeSettings } from '../probe/host.js';
 import { REGISTRY } from '../checks/index.js';
 import { selectChecks, type SelectedCheck } from '../runner/judge.js';
 import { scanHosts, type DomainOnlySettings, type ScanTarget } from '../runner/scan.js';
 import { UsageError, useColor, type Io } from './io.js';
-
-export { FORMATS, type Format };
-// The option definitions live apart, so that building the command tree loads none of the above.
-export { addScanOptions, type ScanDefaults } from './scan-flags.js';
 
 export interface ScanOptions {
   policy: string;
@@ -177,11 +173,12 @@ export function renderOptionsOf(o: ScanOptions, io: Io): RenderOptions {
 }
 
 /**
- * Renders and writes a finished report (to --output atomically, else stdout), in a format loaded
- * with loadFormat. Returns the exit code the format imposes (nagios: the monitoring-plugin
+ * Renders and writes a finished report (to --output atomically, else stdout), loading its format
+ * first if the command has not already prefetched it. Returns the exit code the format imposes (nagios: the monitoring-plugin
  * convention), else undefined.
  */
-export function emitReport(report: Report, o: ScanOptions, io: Io): number | undefined {
+export async function emitReport(report: Report, o: ScanOptions, io: Io): Promise<number | undefined> {
+  await loadFormat(o.format);
   const { text, exitCode } = renderReport(report, o.format, renderOptionsOf(o, io));
   const out = openOutput(o, io);
   out.writer.write(text);

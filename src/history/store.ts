@@ -40,8 +40,6 @@ import type { RunFooter, RunHeader } from '../report/sink.js';
 import { computeChanges, type ChangeOptions } from './diff.js';
 import { DEFAULT_LIST_LIMIT, RUN_REF_HELP } from './refs.js';
 
-export { DEFAULT_LIST_LIMIT, RUN_REF_HELP };
-
 /** Marks the file as a mailcheck history (`PRAGMA application_id`): ASCII "mlck". */
 export const APPLICATION_ID = 0x6d6c636b;
 

@@ -39,10 +39,24 @@ const MODULES: Readonly<Record<Format, () => Promise<FormatModule>>> = {
 };
 
 const loaded = new Map<Format, FormatModule>();
+const loading = new Map<Format, Promise<void>>();
 
 /** Loads the module of a format; {@link sinkFor} and {@link renderReport} need it. Calling it again is free. */
-export async function loadFormat(format: Format): Promise<void> {
-  if (!loaded.has(format)) loaded.set(format, await MODULES[format]());
+export function loadFormat(format: Format): Promise<void> {
+  let p = loading.get(format);
+  if (!p) {
+    p = MODULES[format]().then((m) => void loaded.set(format, m));
+    loading.set(format, p);
+  }
+  return p;
+}
+
+/**
+ * Starts loading a format's module without waiting for it (a scan calls this before its first
+ * round trip); a failure surfaces where the format is used, through {@link loadFormat}.
+ */
+export function prefetchFormat(format: Format): void {
+  loadFormat(format).catch(() => undefined);
 }
 
 function moduleOf(format: Format): FormatModule {
