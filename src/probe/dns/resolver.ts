@@ -12,6 +12,7 @@ import dns2 from 'dns2';
 import type { DnsLookup, DnsStatus, MxRecord, TlsaRecord } from '../../model/dns-artifacts.js';
 import { exchangeTcp, exchangeUdp, type RawPacket } from './transport.js';
 import { DnsCacheFile } from './cache-file.js';
+import { encodePacket } from './wire.js';
 
 const { Packet } = dns2;
 
@@ -250,7 +251,7 @@ export class Resolver {
       opts: Record<string, unknown>,
     ) => unknown;
     q.additionals.push(edns([], { udpPayloadSize: 1232, doFlag: this.dnssec }) as never);
-    return q.toBuffer();
+    return encodePacket(q);
   }
 
   private async ask(name: string, type: string): Promise<Outcome> {

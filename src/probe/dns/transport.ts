@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dns2 from 'dns2';
+import { parsePacket } from './wire.js';
 
 const { Packet } = dns2;
 
@@ -55,7 +56,7 @@ export interface Server {
 const MAX_TCP_MESSAGE = 65_535;
 
 function normalise(buf: Buffer): RawPacket {
-  const p = Packet.parse(buf);
+  const p = parsePacket(buf);
   return {
     header: {
       id: p.header.id,
