@@ -83,10 +83,17 @@ interface Shard {
   close(): Promise<void>;
 }
 
+/**
+ * Node flags from an environment variable, for a child's command line: there flags that
+ * NODE_OPTIONS refuses (--cpu-prof) work too.
+ */
+export function nodeFlagsFrom(variable: string): string[] {
+  return (process.env[variable] ?? '').split(/\s+/).filter((f) => f !== '');
+}
+
 async function startShard(opts: FleetShardOptions): Promise<Shard> {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  // Passed on the command line, where flags that NODE_OPTIONS refuses (--cpu-prof) work.
-  const flags = (process.env.BENCH_FLEET_NODE_OPTIONS ?? '').split(/\s+/).filter((f) => f !== '');
+  const flags = nodeFlagsFrom('BENCH_FLEET_NODE_OPTIONS');
   const child: ChildProcess = fork(path.join(here, 'fleet-process.js'), [JSON.stringify(opts)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [...process.execArgv, ...flags],

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import type { FleetStats } from '../src/lab/fleet.js';
 import { expectedAuditRoundTrips, expectedHostScan, hostFloor, type HostScanModel } from './critical-path.js';
-import { startFleetProcess, type FleetHandle, type FleetInfo } from './fleet-client.js';
+import { nodeFlagsFrom, startFleetProcess, type FleetHandle, type FleetInfo } from './fleet-client.js';
 import {
   GNU_TIME,
   MAILCHECK_JS,
@@ -269,9 +269,8 @@ async function measured(
   const before = await fleet.mark();
   // A jsonl report grows as targets finish: if it stops growing for stallMs, targets hang.
   const watch = stallMs !== undefined && output.endsWith('.jsonl') ? { progressFile: output, stallMs } : {};
-  // Node flags for the scanner only (e.g. --max-old-space-size=96 or --cpu-prof), not for the
-  // fleet; passed on the command line because NODE_OPTIONS refuses some (--cpu-prof).
-  const nodeFlags = (process.env.BENCH_SCANNER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  // Node flags for the scanner only (e.g. --cpu-prof), not for the fleet.
+  const nodeFlags = nodeFlagsFrom('BENCH_SCANNER_NODE_OPTIONS');
   const run = await runTimed(process.execPath, [...nodeFlags, MAILCHECK_JS, ...args], {
     env: {
       ...process.env,

@@ -234,12 +234,12 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const caFile = opts.caFile ?? labCertPath('ca.pem');
   const addresses = fleetAddresses(opts.firstAddress ?? '127.64.0.1', size);
   const shard = opts.shard ?? { index: 0, count: 1 };
-  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index)) {
-    throw new RangeError(`fleet: shard ${shard.index} of ${shard.count} is not a shard`);
-  }
-  if (shard.index < 0 || shard.index >= shard.count) {
-    throw new RangeError(`fleet: shard ${shard.index} of ${shard.count} is not a shard`);
-  }
+  const validShard =
+    Number.isInteger(shard.count) &&
+    Number.isInteger(shard.index) &&
+    shard.index >= 0 &&
+    shard.index < shard.count;
+  if (!validShard) throw new RangeError(`fleet: shard ${shard.index} of ${shard.count} is not a shard`);
   const hosts: FleetHost[] = [];
   const started: ScriptedServer[] = [];
   let dns: LabDnsServer | undefined;
