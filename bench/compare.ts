@@ -91,6 +91,14 @@ function log(message: string): void {
   process.stderr.write(`bench:compare: ${message}\n`);
 }
 
+const HELP = `usage: npm run bench:compare -- [options]
+  --latency MS            delay L of every SMTP reply and TLS flight (default 50; BENCH_LATENCY_MS)
+  --dns-delay MS          DNS answer delay (default 0)
+  --runs N                runs of each quick row, median shown (default 3; BENCH_RUNS)
+  --no-full-testssl       skip testssl's full default run (it takes minutes)
+  --json                  print the results as JSON (BENCH_OUT=FILE writes them to a file)
+Needs swaks and testssl.sh (Debian: apt-get install swaks testssl.sh). See bench/README.md.`;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -99,9 +107,14 @@ async function main(): Promise<number> {
       runs: { type: 'string' },
       'full-testssl': { type: 'boolean', default: true },
       json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
     },
     allowNegative: true,
   });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
   const fullTestssl = values['full-testssl'];
   const latencyMs = Number(values.latency ?? process.env.BENCH_LATENCY_MS ?? 50);
   const dnsDelayMs = Number(values['dns-delay'] ?? 0);
