@@ -9,6 +9,7 @@ import { DnsError, type Resolver } from './dns/resolver.js';
 import { probeEndpoint, type ProbeSettings } from './endpoint.js';
 import { gatherAddresses } from './dns/reverse.js';
 import { Deadline } from './smtp/session.js';
+import { prepareTrustStore } from './tls/trust.js';
 
 export interface HostTarget {
   /** Normalised name or IP literal (punycode for IDN). */
@@ -68,7 +69,9 @@ export async function probeHost(target: HostTarget, s: HostProbeSettings): Promi
   };
   const start = Date.now();
   try {
-    facts.addresses = await addressesOf(target.host, s.resolver, s.family);
+    const resolving = addressesOf(target.host, s.resolver, s.family);
+    prepareTrustStore(s.trust);
+    facts.addresses = await resolving;
     facts.resolution = { ms: Date.now() - start };
   } catch (err) {
     const code = err instanceof DnsError ? DNS_CODES[err.code] : 'INTERNAL';

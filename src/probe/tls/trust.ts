@@ -77,6 +77,19 @@ function contextWith(ca: readonly string[], extra: readonly string[]): tls.Secur
   return ctx;
 }
 
+/**
+ * Builds what the store makes on first use (the secure context with every anchor, the anchors'
+ * fingerprints) at the next turn of the event loop, which a scan calls once its first DNS
+ * questions are on the wire: the tens of milliseconds of parsing then overlap the wait for the
+ * answers instead of delaying the first TLS handshake.
+ */
+export function prepareTrustStore(trust: TrustStore): void {
+  setImmediate(() => {
+    trust.context();
+    void trust.fingerprints;
+  });
+}
+
 /** Loads the store; an unreadable or empty --ca-file is a configuration error (exit 2). */
 export function loadTrustStore(
   caFile?: string,

@@ -9,7 +9,12 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { labCertPath } from '../../../src/lab/lab.js';
-import { CaFileError, loadTrustStore, pemFingerprint256 } from '../../../src/probe/tls/trust.js';
+import {
+  CaFileError,
+  loadTrustStore,
+  pemFingerprint256,
+  prepareTrustStore,
+} from '../../../src/probe/tls/trust.js';
 
 const LAB_CA = readFileSync(labCertPath('ca.pem'), 'utf8');
 const cleanups: (() => void)[] = [];
@@ -83,5 +88,27 @@ describe('loadTrustStore', () => {
   it('refuses an unreadable or empty --ca-file', () => {
     expect(() => loadTrustStore('/nonexistent/ca.pem', [])).toThrow(CaFileError);
     expect(() => loadTrustStore(tempFile('not a certificate\n'), [])).toThrow(/no PEM certificate found/);
+  });
+});
+
+describe('prepareTrustStore', () => {
+  it('builds the context and fingerprints at the next turn of the event loop, not at once', async () => {
+    const made: string[] = [];
+    const store = {
+      ca: [],
+      sources: [],
+      get fingerprints() {
+        made.push('fingerprints');
+        return new Set<string>();
+      },
+      context() {
+        made.push('context');
+        return undefined as unknown as tls.SecureContext;
+      },
+    };
+    prepareTrustStore(store);
+    expect(made).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(made).toEqual(['context', 'fingerprints']);
   });
 });
