@@ -27,9 +27,11 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { startFleetProcess, type FleetHandle } from './fleet-client.js';
 import {
+  EXTRA_CA_NOTE,
   GNU_TIME,
   MAILCHECK_JS,
   digestReport,
+  mailcheckEnv,
   requireTool,
   runTimed,
   which,
@@ -156,10 +158,12 @@ async function main(): Promise<number> {
   try {
     const f = fleet.info;
     const h = f.hosts[0]!;
-    const env = { ...process.env, MAILCHECK_AUTH_PASSWORD: f.credentials.password, NO_COLOR: '1' };
+    const env = mailcheckEnv({ MAILCHECK_AUTH_PASSWORD: f.credentials.password, NO_COLOR: '1' });
+    if (EXTRA_CA_NOTE) log(EXTRA_CA_NOTE);
     const baseline = path.join(workDir, 'baseline.yaml');
     const show = await runTimed(process.execPath, [MAILCHECK_JS, 'policy', 'show', 'campus-baseline'], {
       timeoutMs: 30_000,
+      env,
     });
     fs.writeFileSync(baseline, show.stdout);
     const dialoguePolicy = path.join(workDir, 'dialogue.yaml');

@@ -23,8 +23,10 @@ import { nodeFlagsFrom, startFleetProcess, type FleetHandle, type FleetInfo } fr
 import {
   GNU_TIME,
   MAILCHECK_JS,
+  EXTRA_CA_NOTE,
   commandHelp,
   digestReport,
+  mailcheckEnv,
   requireTool,
   runTimed,
   type ReportDigest,
@@ -272,11 +274,7 @@ async function measured(
   // Node flags for the scanner only (e.g. --cpu-prof), not for the fleet.
   const nodeFlags = nodeFlagsFrom('BENCH_SCANNER_NODE_OPTIONS');
   const run = await runTimed(process.execPath, [...nodeFlags, MAILCHECK_JS, ...args], {
-    env: {
-      ...process.env,
-      MAILCHECK_AUTH_PASSWORD: fleet.info.credentials.password,
-      NO_COLOR: '1',
-    },
+    env: mailcheckEnv({ MAILCHECK_AUTH_PASSWORD: fleet.info.credentials.password, NO_COLOR: '1' }),
     timeoutMs,
     ...watch,
   });
@@ -548,7 +546,10 @@ async function main(): Promise<number> {
         `bench: ${uneven.length} fleet hosts could not bind ports ${p0.smtp}/${p0.submission}/${p0.smtps} (in use?); free them and run again`,
       );
     }
-    const startup = await runTimed(process.execPath, [MAILCHECK_JS, '--version'], { timeoutMs: 30_000 });
+    const startup = await runTimed(process.execPath, [MAILCHECK_JS, '--version'], {
+      timeoutMs: 30_000,
+      env: mailcheckEnv(),
+    });
     const model = expectedHostScan();
     const rows: BenchRow[] = [];
     if (cfg.host) rows.push(await hostScan(fleet, cfg, model, workDir));
@@ -584,6 +585,7 @@ async function main(): Promise<number> {
     console.log(
       `mailcheck start-up (node, --version): ${doc.mailcheckStartupMs} ms; ${doc.machine.cores} cores, ${doc.machine.node}`,
     );
+    if (EXTRA_CA_NOTE) console.log(`note: ${EXTRA_CA_NOTE}`);
     for (const v of doc.verdicts) console.log(`target ${v}`);
     if (cfg.json) console.log(JSON.stringify(doc, null, 2));
     if (cfg.out) {

@@ -259,3 +259,19 @@ function readJsonlLine(line: string, digest: ReportDigest): void {
     if (obj.summary) digest.summary = obj.summary;
   }
 }
+
+/**
+ * The environment mailcheck runs in under the benches: this one without NODE_EXTRA_CA_CERTS. Node
+ * reads and parses that file at every start (about 60 ms for a Debian bundle of ~140 certificates,
+ * more than Node's own start-up), and mailcheck has no use for it: its trust store is Node's
+ * bundled roots, the system bundle and --ca-file, passed explicitly. The benches say when they
+ * dropped it ({@link EXTRA_CA_NOTE}).
+ */
+export function mailcheckEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _dropped, ...env } = process.env;
+  return { ...env, ...extra };
+}
+
+export const EXTRA_CA_NOTE = process.env.NODE_EXTRA_CA_CERTS
+  ? 'NODE_EXTRA_CA_CERTS is set in this environment and was not passed to mailcheck (Node parses it at every start; mailcheck does not use it)'
+  : undefined;
