@@ -33,6 +33,7 @@ import {
   digestReport,
   mailcheckEnv,
   requireTool,
+  runBenchMain,
   runTimed,
   which,
   type TimedRun,
@@ -425,10 +426,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 2;
-  },
-);
+runBenchMain(main);

@@ -11,7 +11,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FleetService, FleetStats } from '../src/lab/fleet.js';
+import type { Fleet, FleetHost, FleetService, FleetStats } from '../src/lab/fleet.js';
 import { makeFleetCertificate } from './fleet-cert.js';
 
 export interface FleetProcessOptions {
@@ -34,18 +34,15 @@ export interface FleetShardOptions extends Omit<FleetProcessOptions, 'processes'
   certificate: { key: string; cert: string; caFile: string };
 }
 
-export interface FleetInfo {
-  dns: { host: string; port: number };
-  domain: string;
-  caFile: string;
-  credentials: { user: string; password: string };
-  latencyMs: number;
-  dnsDelayMs: number;
-  portFallbacks: number;
+export type FleetInfo = Pick<
+  Fleet,
+  'dns' | 'domain' | 'caFile' | 'credentials' | 'latencyMs' | 'dnsDelayMs' | 'portFallbacks'
+> & {
   startMs: number;
   key: 'ec' | 'rsa';
-  hosts: { index: number; name: string; address: string; ports: Record<FleetService, number> }[];
-}
+  /** The fleet's hosts as plain data (their servers stay in the fleet process). */
+  hosts: Omit<FleetHost, 'servers'>[];
+};
 
 /** The fleet processes' own resource use, cumulative since they started (added up). */
 export interface FleetUsage {

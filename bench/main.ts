@@ -28,6 +28,7 @@ import {
   digestReport,
   mailcheckEnv,
   requireTool,
+  runBenchMain,
   runTimed,
   type ReportDigest,
   type TimedRun,
@@ -600,10 +601,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 2;
-  },
-);
+runBenchMain(main);

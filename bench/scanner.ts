@@ -275,3 +275,14 @@ export function mailcheckEnv(extra: Record<string, string> = {}): NodeJS.Process
 export const EXTRA_CA_NOTE = process.env.NODE_EXTRA_CA_CERTS
   ? 'NODE_EXTRA_CA_CERTS is set in this environment and was not passed to mailcheck (Node parses it at every start; mailcheck does not use it)'
   : undefined;
+
+/** Runs a bench's main: its result is the exit code; an error is printed as one line, exit 2. */
+export function runBenchMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exitCode = 2;
+    },
+  );
+}
