@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LIST_LIMIT, RUN_REF_HELP } from '../history/refs.js';
 import type { Io } from './io.js';
+import { throughIo } from './options.js';
 
 /** The environment variable that names the history file when `--history` is not given. */
 export const HISTORY_ENV = 'MAILCHECK_HISTORY';
@@ -115,12 +116,8 @@ export function historyCommand(io: Io, setExit: (code: number) => void): Command
     showCommand(io, setExit),
     diffCommand(io, setExit),
     pruneCommand(io, setExit),
-  ]) {
-    sub
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-    cmd.addCommand(sub);
-  }
+  ])
+    cmd.addCommand(throughIo(sub, io));
   cmd.addHelpText(
     'after',
     `

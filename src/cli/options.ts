@@ -4,7 +4,8 @@
  */
 import net from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Io } from './io.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
@@ -123,4 +124,11 @@ export function parseDomainName(input: string): { domain: string; displayName: s
   if (spec.port !== undefined || net.isIP(spec.host))
     throw new InvalidArgumentError(`"${input}" is not a domain name`);
   return { domain: spec.host, displayName: spec.displayName };
+}
+
+/** A command that writes through `io` and throws instead of exiting (run() turns that into a code). */
+export function throughIo(cmd: Command, io: Io): Command {
+  return cmd
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 }

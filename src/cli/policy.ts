@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { BUILTIN_POLICIES, DEFAULT_POLICY } from '../policy/builtin.js';
 import type { Io } from './io.js';
+import { throughIo } from './options.js';
 
 export const BUILTIN_NAMES = Object.keys(BUILTIN_POLICIES);
 
@@ -54,12 +55,8 @@ export function policyCommand(io: Io, setExit: (code: number) => void): Command 
   const cmd = new Command('policy').description(
     'show a policy, validate policy files, or write a starter policy file',
   );
-  for (const sub of [showCommand(io, setExit), validateCommand(io, setExit), initCommand(io, setExit)]) {
-    sub
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-    cmd.addCommand(sub);
-  }
+  for (const sub of [showCommand(io, setExit), validateCommand(io, setExit), initCommand(io, setExit)])
+    cmd.addCommand(throughIo(sub, io));
   cmd.addHelpText(
     'after',
     `

@@ -19,14 +19,16 @@ import { policyCommand } from './policy.js';
 import { ProbeRulesNeeded, loadProbeRules } from './probe-parsers.js';
 import { readinessCommand } from './readiness.js';
 import { UsageError, type Io } from './io.js';
+import { throughIo } from './options.js';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
-  const program = new Command('mailcheck')
-    .description('SMTP relay diagnostics and compliance scanner for campus mail administrators')
-    .version(VERSION, '-V, --version')
-    .showSuggestionAfterError()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const program = throughIo(
+    new Command('mailcheck')
+      .description('SMTP relay diagnostics and compliance scanner for campus mail administrators')
+      .version(VERSION, '-V, --version')
+      .showSuggestionAfterError(),
+    io,
+  );
   for (const cmd of [
     hostCommand(io, setExit),
     domainCommand(io, setExit),
@@ -37,12 +39,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     labCommand(io, setExit),
     policyCommand(io, setExit),
     explainCommand(io, setExit),
-  ]) {
-    cmd
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-    program.addCommand(cmd);
-  }
+  ])
+    program.addCommand(throughIo(cmd, io));
   return program;
 }
 
