@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import type { FailOn } from '../runner/audit.js';
 import type { Io } from './io.js';
 import { collect, parsePort } from './options.js';
-import { addScanOptions } from './scan-flags.js';
+import { addPortProfileOptions, addScanOptions } from './scan-flags.js';
 import type { ScanOptions } from './scan-options.js';
 
 /** Targets at once: enough to finish a campus (hundreds of hosts) in a minute or two. */
@@ -28,32 +28,24 @@ export interface AuditOptions extends ScanOptions {
 }
 
 export function auditCommand(io: Io, setExit: (code: number) => void): Command {
-  const cmd = new Command('audit')
-    .description('scan every host and domain of an inventory (YAML or CSV), with history and a diff')
-    .argument('<inventory>', 'inventory file: .yaml/.yml, or .csv (see docs/inventory.md)')
-    .option(
-      '--history <file>',
-      'record the run in this SQLite file and report what changed since the last run',
-    )
-    .addOption(
-      new Option(
-        '--fail-on <when>',
-        'exit 1 for any failure, or only for new ones (regressions since the last run)',
+  const cmd = addPortProfileOptions(
+    new Command('audit')
+      .description('scan every host and domain of an inventory (YAML or CSV), with history and a diff')
+      .argument('<inventory>', 'inventory file: .yaml/.yml, or .csv (see docs/inventory.md)')
+      .option(
+        '--history <file>',
+        'record the run in this SQLite file and report what changed since the last run',
       )
-        .choices(['any', 'new'])
-        .default('any'),
-    )
-    .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)')
-    .option(
-      '--smtps-port <port>',
-      'treat this port as implicit TLS like 465 (repeatable)',
-      collect(parsePort),
-    )
-    .option(
-      '--submission-port <port>',
-      'treat this port as submission like 587 (repeatable)',
-      collect(parsePort),
-    )
+      .addOption(
+        new Option(
+          '--fail-on <when>',
+          'exit 1 for any failure, or only for new ones (regressions since the last run)',
+        )
+          .choices(['any', 'new'])
+          .default('any'),
+      )
+      .option('--no-progress', 'no progress bar (there is none anyway when stderr is not a terminal)'),
+  )
     .option('--dnsbl <zone>', 'DNS blocklist zone to check domains against (repeatable)', collect(String))
     .addOption(
       new Option('--mx-port <port>', 'port the MX hosts listen on instead of 25 (lab and tests)')

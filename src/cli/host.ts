@@ -10,7 +10,7 @@ import type { HostTarget } from '../probe/host.js';
 import type { Io } from './io.js';
 import { collect, parsePort, type HostSpec } from './options.js';
 import { parseAddressArg } from './probe-parsers.js';
-import { addScanOptions } from './scan-flags.js';
+import { addPortProfileOptions, addScanOptions } from './scan-flags.js';
 import type { ScanOptions } from './scan-options.js';
 
 export const DEFAULT_PORTS = [25, 587, 465] as const;
@@ -44,24 +44,18 @@ export function hostTarget(spec: HostSpec, o: HostOptions): HostTarget {
 }
 
 export function hostCommand(io: Io, setExit: (code: number) => void): Command {
-  const cmd = new Command('host')
-    .description('probe SMTP hosts: dialogue, STARTTLS/implicit TLS, TLS versions, certificate, AUTH posture')
-    .argument('<host...>', 'HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT]; without a port: 25, 587 and 465')
-    .option(
-      '-p, --port <port>',
-      'port to probe on every host without its own :PORT (repeatable)',
-      collect(parsePort),
-    )
-    .option(
-      '--smtps-port <port>',
-      'treat this port as implicit TLS like 465 (repeatable)',
-      collect(parsePort),
-    )
-    .option(
-      '--submission-port <port>',
-      'treat this port as submission like 587 (repeatable)',
-      collect(parsePort),
-    )
+  const cmd = addPortProfileOptions(
+    new Command('host')
+      .description(
+        'probe SMTP hosts: dialogue, STARTTLS/implicit TLS, TLS versions, certificate, AUTH posture',
+      )
+      .argument('<host...>', 'HOST, HOST:PORT, IPv4[:PORT] or [IPv6][:PORT]; without a port: 25, 587 and 465')
+      .option(
+        '-p, --port <port>',
+        'port to probe on every host without its own :PORT (repeatable)',
+        collect(parsePort),
+      ),
+  )
     .option('--domain <domain>', "also check that the hosts' addresses are authorised by this domain's SPF")
     .option('--send-test', 'send one generated test message (needs --from and --to); off by default')
     .option('--from <address>', 'envelope sender of the --send-test message', parseAddressArg)

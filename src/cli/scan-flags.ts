@@ -7,7 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { BUILTIN_POLICIES, DEFAULT_POLICY } from '../policy/builtin.js';
 import { validateRelayDomain } from '../probe/smtp/relay-forms.js';
 import { FORMATS } from '../report/formats.js';
-import { collect, parseDuration, parseEhloName, parsePositiveInt } from './options.js';
+import { collect, parseDuration, parseEhloName, parsePort, parsePositiveInt } from './options.js';
 import { parseResolverArg } from './probe-parsers.js';
 
 /** Defaults a command may change: audits are gentler per destination than a one-host scan. */
@@ -88,4 +88,19 @@ function parseRelayDomainArg(v: string): string {
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
+}
+
+/** --smtps-port and --submission-port: which ports get the implicit-TLS or submission profile. */
+export function addPortProfileOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--smtps-port <port>',
+      'treat this port as implicit TLS like 465 (repeatable)',
+      collect(parsePort),
+    )
+    .option(
+      '--submission-port <port>',
+      'treat this port as submission like 587 (repeatable)',
+      collect(parsePort),
+    );
 }
