@@ -109,13 +109,17 @@ WHERE typeof(days) IN ('integer', 'real')
   AND (CASE WHEN @threshold IS NULL THEN status IN ('warn', 'fail') ELSE days <= @threshold END)
 ORDER BY input, kind, pos`;
 
-interface CurrentRow {
+/** Which result a row is: the target, the check and where it was judged. */
+interface ResultRowKey {
   kind: 'host' | 'domain';
   input: string;
   displayName: string;
   checkId: string;
   endpoint: string;
   pos: number;
+}
+
+interface CurrentRow extends ResultRowKey {
   after: Status;
   afterSeverity: Severity;
   message: string;
@@ -124,13 +128,7 @@ interface CurrentRow {
   prevState: string | null;
 }
 
-interface PreviousRow {
-  kind: 'host' | 'domain';
-  input: string;
-  displayName: string;
-  checkId: string;
-  endpoint: string;
-  pos: number;
+interface PreviousRow extends ResultRowKey {
   before: Status;
   beforeSeverity: Severity;
   message: string;
