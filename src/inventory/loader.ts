@@ -427,13 +427,7 @@ class YamlInventory {
   parse(): InventoryParseResult {
     const v = this.v;
     if (v.syntaxIssues()) return { ok: false, issues: sorted(v.issues) };
-    const root = v.doc.contents as Node | null;
-    const expected = `the keys ${INVENTORY_KEYS.join(', ')}`;
-    if (root === null || (isScalar(root) && root.value === null)) {
-      v.issue(root, null, '(top level)', `the file holds no inventory; expected ${expected}`);
-      return { ok: false, issues: v.issues };
-    }
-    const rootPairs = v.pairs(root, '(top level)', `a mapping with ${expected}`);
+    const rootPairs = v.topLevelPairs('inventory', INVENTORY_KEYS);
     if (rootPairs === undefined) return { ok: false, issues: v.issues };
     const f = this.fields(rootPairs, '', INVENTORY_KEYS, (name) =>
       name === 'host' || name === 'domain' ? `; did you mean "${name}s"?` : undefined,
@@ -452,7 +446,12 @@ class YamlInventory {
       invalid ||= r.invalid;
     }
     if (count === 0 && !invalid) {
-      v.issue(root, null, '(top level)', `${EMPTY_INVENTORY}; add entries under hosts or domains`);
+      v.issue(
+        v.doc.contents as Node | null,
+        null,
+        '(top level)',
+        `${EMPTY_INVENTORY}; add entries under hosts or domains`,
+      );
     }
     const entries = finish(drafts, defaults);
     if (v.issues.length > 0) return { ok: false, issues: sorted(v.issues) };

@@ -7,7 +7,6 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isScalar } from 'yaml';
 import type { Node } from 'yaml';
 import type { AnyCheck } from '../checks/types.js';
 import {
@@ -78,13 +77,7 @@ export function policyNameOf(file: string): string {
 export function parsePolicy(text: string, file: string): PolicyParseResult {
   const v = new PolicyReader(file, text);
   if (v.syntaxIssues()) return { ok: false, issues: v.issues };
-  const root = v.doc.contents as Node | null;
-  const expected = `the keys ${TOP_LEVEL_KEYS.join(', ')}`;
-  if (root === null || (isScalar(root) && root.value === null)) {
-    v.issue(root, null, '(top level)', `the file holds no policy; expected ${expected}`);
-    return { ok: false, issues: v.issues };
-  }
-  const rootPairs = v.pairs(root, '(top level)', `a mapping with ${expected}`);
+  const rootPairs = v.topLevelPairs('policy', TOP_LEVEL_KEYS);
   if (rootPairs === undefined) return { ok: false, issues: v.issues };
 
   let base = DEFAULT_POLICY;

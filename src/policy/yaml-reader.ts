@@ -93,6 +93,20 @@ export class PolicyReader {
     return undefined;
   }
 
+  /**
+   * The top-level pairs of a file that must hold a `what` (a policy, an inventory) with these keys:
+   * undefined, with the problem recorded, when it is empty or not a mapping.
+   */
+  topLevelPairs(what: string, keys: readonly string[]): Pair[] | undefined {
+    const root = this.doc.contents as Node | null;
+    const expected = `the keys ${keys.join(', ')}`;
+    if (root === null || (isScalar(root) && root.value === null)) {
+      this.issue(root, null, '(top level)', `the file holds no ${what}; expected ${expected}`);
+      return undefined;
+    }
+    return this.pairs(root, '(top level)', `a mapping with ${expected}`);
+  }
+
   /** The pairs of a mapping; null (every item commented out) is an empty mapping. */
   pairs(node: Node | null, key: string, what: string, fallback?: Node | null): Pair[] | undefined {
     const n = this.deref(node);
