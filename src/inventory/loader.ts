@@ -326,10 +326,11 @@ class YamlInventory {
   private notAnEntry(item: unknown, key: string, expected: string): void {
     const node = this.v.deref(item);
     const value = this.v.value(node);
-    const ipv6 =
-      isSeq(node) && node.items.length === 1 && typeof value === 'object' && String(value).includes(':')
-        ? `; quote an IPv6 address in brackets: "[${String(value)}]"`
-        : '';
+    // The one item as text, from its scalar: String() of an arbitrary value can throw (a mapping
+    // with a `toString` key).
+    const only = isSeq(node) && node.items.length === 1 ? this.v.deref(node.items[0]) : null;
+    const text = isScalar(only) ? String(only.value) : undefined;
+    const ipv6 = text?.includes(':') ? `; quote an IPv6 address in brackets: "[${text}]"` : '';
     this.reporter(item, null, key)(`expected ${expected}, got ${shown(value)}${ipv6}`);
   }
 

@@ -364,6 +364,11 @@ describe('broken inventories: every problem with file, line, column and key', ()
       'hosts:\n  - [2001:db8::1]\n',
       'i.yaml:2:5: hosts[0]: expected a host name or a mapping with host, ports, roles, ..., got a list; quote an IPv6 address in brackets: "[2001:db8::1]"',
     ],
+    // A list holding a mapping with a `toString` key (found by the property test): a message, no crash.
+    [
+      'hosts:\n  - [{toString: 0}]\n',
+      'i.yaml:2:5: hosts[0]: expected a host name or a mapping with host, ports, roles, ..., got a list',
+    ],
     ['hosts:\n  - {}\n', 'i.yaml:2:5: hosts[0]: a host entry needs host: NAME (or HOST:PORT)'],
     [
       'hosts:\n  - 25\n',
