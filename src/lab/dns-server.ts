@@ -17,13 +17,10 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import dns2 from 'dns2';
 import type { AddressInfo } from 'node:net';
 import type { SoaData, Zone, ZoneRecord } from './zones.js';
 import { encodePacket, parsePacket } from '../probe/dns/wire.js';
-
-const { Packet } = dns2;
-type DnsPacket = InstanceType<typeof Packet>;
+import { Packet, type DnsPacket } from '../probe/dns/packet.js';
 
 /** How the server treats queries for one name (see {@link LabDnsServer.setBehaviour}). */
 export type DnsBehaviour = 'servfail' | 'refused' | 'timeout' | 'truncate' | 'normal';

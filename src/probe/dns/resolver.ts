@@ -8,13 +8,11 @@
  */
 import dns from 'node:dns';
 import net from 'node:net';
-import dns2 from 'dns2';
+import { Packet } from './packet.js';
 import type { DnsLookup, DnsStatus, MxRecord, TlsaRecord } from '../../model/dns-artifacts.js';
 import { exchangeTcp, exchangeUdp, type RawPacket } from './transport.js';
 import { DnsCacheFile } from './cache-file.js';
 import { encodePacket } from './wire.js';
-
-const { Packet } = dns2;
 
 export interface ResolverServer {
   address: string;

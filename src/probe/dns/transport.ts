@@ -4,10 +4,8 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import dns2 from 'dns2';
+import { Packet } from './packet.js';
 import { parsePacket } from './wire.js';
-
-const { Packet } = dns2;
 
 /**
  * dns2 joins a TXT record's character-strings into one; SPF and DKIM linting needs them apart

@@ -4,10 +4,7 @@
  * run (the scanner's questions and answers, and the lab server's). Same records, same bytes as
  * dns2's Packet.parse and toBuffer (test/lab/dns-wire.test.ts holds them to it).
  */
-import dns2 from 'dns2';
-
-const { Packet } = dns2;
-type DnsPacket = InstanceType<typeof Packet>;
+import { Packet, type DnsPacket } from './packet.js';
 
 /** The OPT pseudo-record (RFC 6891). */
 const OPT = 41;
