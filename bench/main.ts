@@ -12,6 +12,7 @@
  * A benchmark, not a test: it asserts nothing, and says against the issue's targets how it went.
  * It exits nonzero only when it could not measure (a tool missing, the fleet not starting).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ import {
   mailcheckEnv,
   requireTool,
   runBenchMain,
+  which,
   runTimed,
   type ReportDigest,
   type TimedRun,
@@ -49,6 +51,16 @@ interface BenchConfig {
   out?: string;
   host: boolean;
   audit: boolean;
+  /** Scanner and fleet on separate cores (taskset): the scanner's own capacity, without contention. */
+  pin: boolean;
+  /** Set by main() when --pin is given and can be honoured. */
+  pinning?: Pinning;
+}
+
+/** Which cores --pin gives the scanner and the fleet: the fleet the last one, the scanner the rest. */
+export interface Pinning {
+  scanner: string;
+  fleet: string;
 }
 
 const HELP = `usage: npm run bench -- [options]
@@ -61,6 +73,8 @@ const HELP = `usage: npm run bench -- [options]
   --key ec|rsa        the fleet certificate's key (default ec: the fleet's CPU share stays small)
   --stall S           kill an audit whose report has not grown for S seconds (default 150)
   --no-host / --no-audit     skip part (a) or (b)
+  --pin               the fleet on the last core, mailcheck on the others (taskset; BENCH_PIN=1): what
+                      the scanner does on cores of its own, instead of sharing them with the fleet
   --json              print the JSON document after the table (BENCH_OUT=FILE writes it to a file)`;
 
 function config(): BenchConfig {
@@ -77,6 +91,7 @@ function config(): BenchConfig {
       json: { type: 'boolean', default: false },
       'no-host': { type: 'boolean', default: false },
       'no-audit': { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -115,6 +130,7 @@ function config(): BenchConfig {
     ...(env.BENCH_OUT ? { out: env.BENCH_OUT } : {}),
     host: !values['no-host'],
     audit: !values['no-audit'],
+    pin: values.pin || env.BENCH_PIN === '1',
   };
 }
 
@@ -263,6 +279,7 @@ function auditInvocation(fleet: FleetInfo, n: number, cfg: BenchConfig, workDir:
 /** Runs mailcheck once, with the fleet counting around it. */
 async function measured(
   fleet: FleetHandle,
+  pinning: Pinning | undefined,
   args: string[],
   output: string,
   hostLimit: number,
@@ -274,7 +291,9 @@ async function measured(
   const watch = stallMs !== undefined && output.endsWith('.jsonl') ? { progressFile: output, stallMs } : {};
   // Node flags for the scanner only (e.g. --cpu-prof), not for the fleet.
   const nodeFlags = nodeFlagsFrom('BENCH_SCANNER_NODE_OPTIONS');
-  const run = await runTimed(process.execPath, [...nodeFlags, MAILCHECK_JS, ...args], {
+  const node = [process.execPath, ...nodeFlags, MAILCHECK_JS, ...args];
+  const [command, ...rest] = pinning ? ['taskset', '-c', pinning.scanner, ...node] : node;
+  const run = await runTimed(command!, rest, {
     env: mailcheckEnv({ MAILCHECK_AUTH_PASSWORD: fleet.info.credentials.password, NO_COLOR: '1' }),
     timeoutMs,
     ...watch,
@@ -313,7 +332,7 @@ async function hostScan(fleet: FleetHandle, cfg: BenchConfig, model: HostScanMod
   ];
   const runs: Awaited<ReturnType<typeof measured>>[] = [];
   for (let i = 0; i < cfg.hostRuns; i++) {
-    runs.push(await measured(fleet, args, output, 1, 120_000));
+    runs.push(await measured(fleet, cfg.pinning, args, output, 1, 120_000));
     log(`host scan ${i + 1}/${cfg.hostRuns}: ${Math.round(runs.at(-1)!.run.wallMs)} ms`);
   }
   const row = rowOf('host scan', 1, runs, cfg, model, model.roundTrips, undefined, []);
@@ -336,7 +355,7 @@ async function audit(fleet: FleetHandle, cfg: BenchConfig, model: HostScanModel,
   log(
     `audit of ${n} targets (${inv.mode}, concurrency ${inv.concurrency}, ${inv.connectionsPerHost ?? '?'} connections per address) ...`,
   );
-  const m = await measured(fleet, inv.args, inv.output, n, timeoutMs, cfg.stallS * 1000);
+  const m = await measured(fleet, cfg.pinning, inv.args, inv.output, n, timeoutMs, cfg.stallS * 1000);
   log(`audit of ${n}: ${Math.round(m.run.wallMs)} ms`);
   const expected = expectedAuditRoundTrips(n, inv.concurrency, model, inv.connectionsPerHost);
   const row = rowOf('audit', n, [m], cfg, model, expected, inv.mode, inv.notes);
@@ -428,6 +447,14 @@ function rowOf(
   return row;
 }
 
+/** The cores the scanner had: the machine's, shared with the fleet, or those --pin gave it. */
+function coresNote(cfg: BenchConfig): string {
+  const cores = os.cpus().length;
+  if (!cfg.pinning) return `${cores} cores shared with the fleet`;
+  const n = cores - 1;
+  return `mailcheck on ${n} core${n === 1 ? '' : 's'} of its own (--pin), the fleet on another`;
+}
+
 /** The issue's targets, judged on what was measured (informative; the bench asserts nothing). */
 function verdicts(rows: BenchRow[], cfg: BenchConfig): string[] {
   const out: string[] = [];
@@ -452,7 +479,7 @@ function verdicts(rows: BenchRow[], cfg: BenchConfig): string[] {
         ? ''
         : `; the floor allows ${a1000.floorHostsPerMinute} at c=${a1000.concurrency}`;
     out.push(
-      `${mark(complete(a1000) && a1000.hostsPerMinute >= 6000)} audit of 1,000 >= 6,000 targets/min: ${a1000.hostsPerMinute} (L = ${cfg.latencyMs} ms, ${os.cpus().length} cores${floor})`,
+      `${mark(complete(a1000) && a1000.hostsPerMinute >= 6000)} audit of 1,000 >= 6,000 targets/min: ${a1000.hostsPerMinute} (L = ${cfg.latencyMs} ms, ${coresNote(cfg)}${floor})`,
     );
   }
   const a5000 = rows.find((r) => r.bench === 'audit' && r.targets === 5000);
@@ -515,10 +542,27 @@ function render(rows: BenchRow[]): string {
   return table.toString();
 }
 
+/**
+ * --pin: this process (and so the fleet it forks) on the last core, the scanner on the others. The
+ * fleet's servers then cannot take CPU from the scanner, and its figures are its own capacity on
+ * that many cores.
+ */
+function pinCores(): Pinning {
+  const cores = os.cpus().length;
+  if (cores < 2) throw new Error('bench: --pin needs at least 2 cores (one for the fleet)');
+  const taskset = which('taskset');
+  if (!taskset) throw new Error('bench: --pin needs taskset (apt-get install util-linux)');
+  const pinning = { scanner: cores === 2 ? '0' : `0-${cores - 2}`, fleet: String(cores - 1) };
+  // -a: every thread of this process; the fleet forked later inherits the mask.
+  execFileSync(taskset, ['-a', '-p', '-c', pinning.fleet, String(process.pid)], { stdio: 'ignore' });
+  return pinning;
+}
+
 async function main(): Promise<number> {
   const cfg = config();
   requireTool(GNU_TIME, 'GNU time', 'apt-get install time');
   requireTool(process.execPath, 'node', 'Node 20');
+  if (cfg.pin) cfg.pinning = pinCores();
   if (!fs.existsSync(MAILCHECK_JS)) throw new Error(`bench: ${MAILCHECK_JS} is missing; run npm run build`);
   const fleetSize = Math.max(1, ...(cfg.audit ? cfg.sizes : [1]));
   log(`starting a fleet of ${fleetSize} hosts, L = ${cfg.latencyMs} ms (DNS ${cfg.dnsDelayMs} ms) ...`);
@@ -560,6 +604,7 @@ async function main(): Promise<number> {
       date: new Date().toISOString(),
       machine: {
         cores: os.cpus().length,
+        ...(cfg.pinning ? { pinned: cfg.pinning } : {}),
         cpu: os.cpus()[0]?.model ?? 'unknown',
         memoryMb: Math.round(os.totalmem() / 2 ** 20),
         node: process.version,
@@ -586,6 +631,10 @@ async function main(): Promise<number> {
     console.log(
       `mailcheck start-up (node, --version): ${doc.mailcheckStartupMs} ms; ${doc.machine.cores} cores, ${doc.machine.node}`,
     );
+    if (cfg.pinning)
+      console.log(
+        `pinned (--pin): mailcheck on core(s) ${cfg.pinning.scanner}, the fleet on core ${cfg.pinning.fleet}`,
+      );
     if (EXTRA_CA_NOTE) console.log(`note: ${EXTRA_CA_NOTE}`);
     for (const v of doc.verdicts) console.log(`target ${v}`);
     if (cfg.json) console.log(JSON.stringify(doc, null, 2));
