@@ -158,6 +158,18 @@ describe('Resolver', () => {
     expect(r.stats()).toEqual({ asked: 21, distinct: 1 });
   });
 
+  it('gives every asker the cached answer in an array of its own, whatever the name spelling', async () => {
+    const r = await setup();
+    const first = await r.lookup<{ priority: number; exchange: string }>('campus.example', 'MX');
+    first.records.length = 0; // a caller that empties (or sorts) its result
+    const again = await r.lookup('Campus.Example.', 'MX');
+    expect(again).toMatchObject({ name: 'Campus.Example', status: 'ok' });
+    expect(again.records).toEqual([{ priority: 10, exchange: 'mx.campus.example' }]);
+    const viaCname = await r.lookup('ALIAS.campus.example', 'A');
+    expect(viaCname).toMatchObject({ records: ['192.0.2.25'], cname: 'mx.campus.example' });
+    expect(await r.resolve4('alias.campus.example')).toEqual(['192.0.2.25']);
+  });
+
   it('tries the next server when one does not answer', async () => {
     const good = await setup();
     const r = new Resolver({
