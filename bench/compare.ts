@@ -37,6 +37,7 @@ import {
   runTimed,
   which,
   type TimedRun,
+  withWorkDir,
 } from './scanner.js';
 
 /** Checks that need nothing beyond the dialogue swaks has: connect, EHLO, STARTTLS, AUTH. */
@@ -148,15 +149,7 @@ async function main(): Promise<number> {
     key: 'ec',
     ports: { smtp: 0, submission: 0, smtps: 0 },
   });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailcheck-compare-'));
-  // Ctrl-C: close the lab, then exit (which kills a tool still running, see runTimed).
-  const stop = () =>
-    void fleet.close().finally(() => {
-      fs.rmSync(workDir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  process.once('SIGINT', stop);
-  try {
+  return withWorkDir(fleet, 'mailcheck-compare-', async (workDir) => {
     const f = fleet.info;
     const h = f.hosts[0]!;
     const env = mailcheckEnv({ MAILCHECK_AUTH_PASSWORD: f.credentials.password, NO_COLOR: '1' });
@@ -419,11 +412,7 @@ async function main(): Promise<number> {
     if (values.json) console.log(JSON.stringify(doc, null, 2));
     if (process.env.BENCH_OUT) fs.writeFileSync(process.env.BENCH_OUT, JSON.stringify(doc, null, 2) + '\n');
     return 0;
-  } finally {
-    process.off('SIGINT', stop);
-    fs.rmSync(workDir, { recursive: true, force: true });
-    await fleet.close();
-  }
+  });
 }
 
 runBenchMain(main);

@@ -34,6 +34,7 @@ import {
   runTimed,
   type ReportDigest,
   type TimedRun,
+  withWorkDir,
 } from './scanner.js';
 
 interface BenchConfig {
@@ -572,15 +573,7 @@ async function main(): Promise<number> {
     dnsDelayMs: cfg.dnsDelayMs,
     key: cfg.key,
   });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailcheck-bench-'));
-  // Ctrl-C: close the fleet, remove the work files, exit (which kills a scan still running).
-  const stop = () =>
-    void fleet.close().finally(() => {
-      fs.rmSync(workDir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  process.once('SIGINT', stop);
-  try {
+  return withWorkDir(fleet, 'mailcheck-bench-', async (workDir) => {
     log(`fleet ready in ${fleet.info.startMs} ms (${fleet.info.portFallbacks} port fallbacks)`);
     const p0 = fleet.info.hosts[0]!.ports;
     const uneven = fleet.info.hosts.filter(
@@ -643,11 +636,7 @@ async function main(): Promise<number> {
       log(`JSON written to ${cfg.out}`);
     }
     return 0;
-  } finally {
-    process.off('SIGINT', stop);
-    fs.rmSync(workDir, { recursive: true, force: true });
-    await fleet.close();
-  }
+  });
 }
 
 runBenchMain(main);

@@ -105,7 +105,12 @@ export async function runTimed(
       // already gone
     }
   };
-  process.once('exit', killGroup);
+  // The bench exiting mid-run (Ctrl-C): kill the command and remove GNU time's file with it.
+  const onExit = () => {
+    killGroup();
+    fs.rmSync(statsFile, { force: true });
+  };
+  process.once('exit', onExit);
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup();
@@ -138,7 +143,7 @@ export async function runTimed(
   }).finally(() => {
     clearTimeout(timer);
     if (watch) clearInterval(watch);
-    process.off('exit', killGroup);
+    process.off('exit', onExit);
   });
   const wallMs = performance.now() - started;
   let maxRssKb = 0;
@@ -275,6 +280,32 @@ export function mailcheckEnv(extra: Record<string, string> = {}): NodeJS.Process
 export const EXTRA_CA_NOTE = process.env.NODE_EXTRA_CA_CERTS
   ? 'NODE_EXTRA_CA_CERTS is set in this environment and was not passed to mailcheck (Node parses it at every start; mailcheck does not use it)'
   : undefined;
+
+/**
+ * Runs `body` with a work directory of its own while the fleet is up; afterwards, or on Ctrl-C,
+ * removes the directory and closes the fleet (Ctrl-C then exits 130, which kills a command still
+ * running: see runTimed).
+ */
+export async function withWorkDir<T>(
+  fleet: { close(): Promise<void> },
+  prefix: string,
+  body: (workDir: string) => Promise<T>,
+): Promise<T> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const stop = () =>
+    void fleet.close().finally(() => {
+      fs.rmSync(workDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  process.once('SIGINT', stop);
+  try {
+    return await body(workDir);
+  } finally {
+    process.off('SIGINT', stop);
+    fs.rmSync(workDir, { recursive: true, force: true });
+    await fleet.close();
+  }
+}
 
 /** Runs a bench's main: its result is the exit code; an error is printed as one line, exit 2. */
 export function runBenchMain(main: () => Promise<number>): void {
