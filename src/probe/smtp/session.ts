@@ -139,14 +139,8 @@ export class SmtpSession {
   ): Promise<{ replies: SmtpReply[]; error?: ProbeError }> {
     const start = Date.now();
     for (const l of lines) this.assertSafe(l, stage);
-    if (this.fatal) {
-      const error = new ProbeError(this.fatal.code, this.fatal.detail, {
-        stage,
-        address: this.opts.address,
-        port: this.opts.port,
-      });
-      return { replies: [], error };
-    }
+    const error = this.unwritable(stage);
+    if (error) return { replies: [], error };
     this.socket.write(lines.map((l) => `${l}\r\n`).join(''));
     this.roundTrips += 1;
     for (const l of lines) this.transcript.push({ t: this.elapsed, dir: 'C', text: l });
@@ -213,15 +207,28 @@ export class SmtpSession {
 
   private send(line: string, stage: Stage, shown: string = line): void {
     this.assertSafe(line, stage);
-    if (this.fatal) {
-      throw new ProbeError(this.fatal.code, this.fatal.detail, {
-        stage,
-        address: this.opts.address,
-        port: this.opts.port,
-      });
-    }
+    const error = this.unwritable(stage);
+    if (error) throw error;
     this.socket.write(`${line}\r\n`);
     this.transcript.push({ t: this.elapsed, dir: 'C', text: shown });
+  }
+
+  /**
+   * Why nothing more may be written: the session has failed, or the per-host deadline has passed
+   * (a session that waited elsewhere, for a slot or for its share of the relay battery, sends
+   * nothing after the deadline; the connection is closed then).
+   */
+  private unwritable(stage: Stage): ProbeError | undefined {
+    if (!this.fatal && this.opts.deadline.remaining() === 0) {
+      this.fatal = { code: 'DEADLINE', detail: `per-host deadline of ${this.opts.deadline.ms}ms expired` };
+      this.socket.destroy();
+    }
+    if (!this.fatal) return undefined;
+    return new ProbeError(this.fatal.code, this.fatal.detail, {
+      stage,
+      address: this.opts.address,
+      port: this.opts.port,
+    });
   }
 
   /** CR or LF inside a command would let a value smuggle extra commands (RFC 5321 §2.3.8). */
