@@ -127,15 +127,35 @@ describe('SmtpSession', () => {
       address: '127.0.0.1',
       port,
       stepTimeoutMs: 2000,
-      deadline: new Deadline(150),
+      deadline: new Deadline(300),
     });
     await session.read('GREETING', '220 greeting');
-    await new Promise((r) => setTimeout(r, 200)); // waiting elsewhere (a slot, the relay battery)
+    await new Promise((r) => setTimeout(r, 350)); // waiting elsewhere (a slot, the relay battery)
     const settled = await session.pipelineSettled(['MAIL FROM:<>', 'RCPT TO:<a@b.example>'], 'MAIL');
     expect(settled).toMatchObject({ replies: [], error: { code: 'DEADLINE' } });
     const err = await session.command('RSET', 'RSET').catch((e: unknown) => e);
     expect((err as ProbeError).code).toBe('DEADLINE');
-    expect((err as ProbeError).message).toMatch(/deadline of 150ms expired/);
+    expect((err as ProbeError).message).toMatch(/deadline of 300ms expired/);
+    await session.quit();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received).toEqual([]);
+  });
+
+  it('a session closed after the deadline sends no QUIT', async () => {
+    const received: string[] = [];
+    const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
+      received.push(line);
+      s.write('221 bye\r\n');
+    });
+    const { session } = await SmtpSession.connect({
+      host: '127.0.0.1',
+      address: '127.0.0.1',
+      port,
+      stepTimeoutMs: 2000,
+      deadline: new Deadline(300),
+    });
+    await session.read('GREETING', '220 greeting');
+    await new Promise((r) => setTimeout(r, 350));
     await session.quit();
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toEqual([]);

@@ -220,6 +220,9 @@ export async function probeData(
     facts.steps.push({ command: 'DATA', reply: data });
     expectReply(data, (c) => c === 354, 'DATA', t);
 
+    // Not after the deadline: the report would say DEADLINE while the server delivered the message.
+    // Closing after the 354 without the final dot leaves the server nothing to deliver.
+    session.assertWritable('DATA');
     // The session frames commands one line at a time; the message goes out on the socket itself.
     const octets = Buffer.byteLength(body);
     session.transcript.push({
@@ -248,7 +251,7 @@ export async function probeData(
       const id = parseQueueId(final);
       if (id) facts.queueId = id;
     }
-    await quitRaw(socket, session, where);
+    if (deadline.remaining() > 0) await quitRaw(socket, session, where);
   } catch (err) {
     facts.failure = toFailure(err, { stage: 'DATA', address: t.address, port: t.port });
   } finally {

@@ -207,10 +207,18 @@ export class SmtpSession {
 
   private send(line: string, stage: Stage, shown: string = line): void {
     this.assertSafe(line, stage);
-    const error = this.unwritable(stage);
-    if (error) throw error;
+    this.assertWritable(stage);
     this.socket.write(`${line}\r\n`);
     this.transcript.push({ t: this.elapsed, dir: 'C', text: shown });
+  }
+
+  /**
+   * Throws, as a command would, when nothing more may be written ({@link unwritable}): for a caller
+   * about to take the socket over and write on it itself (the test message's data).
+   */
+  assertWritable(stage: Stage): void {
+    const error = this.unwritable(stage);
+    if (error) throw error;
   }
 
   /**

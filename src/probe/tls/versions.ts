@@ -52,6 +52,17 @@ export interface VersionProbeOptions {
   settled?: (label: string, roundTrips: number) => void;
 }
 
+/**
+ * Why a prepared probe connection must not send its ClientHello: the per-host deadline passed
+ * while it waited for a slot or walked to STARTTLS (nothing is sent after the deadline). The
+ * connection is closed then.
+ */
+function pastDeadline(o: VersionProbeOptions, socket: net.Socket): string | undefined {
+  if (o.deadline.remaining() > 0) return undefined;
+  socket.destroy();
+  return `per-host deadline of ${o.deadline.ms}ms expired before the ClientHello was sent`;
+}
+
 /** The time one more handshake may take. */
 function timeoutOf(o: VersionProbeOptions): number {
   return Math.max(1, Math.min(o.stepTimeoutMs, o.deadline.remaining()));
@@ -122,6 +133,8 @@ async function nodeHandshake(o: VersionProbeOptions, max: Level, after: string):
   } catch (err) {
     return { ok: false, rejected: false, reason: toFailure(err, { stage: 'STARTTLS' }).message };
   }
+  const late = pastDeadline(o, raw);
+  if (late) return { ok: false, rejected: false, reason: late };
   return new Promise<Capped>((resolve) => {
     const s = connectTls({
       socket: raw,
@@ -186,6 +199,8 @@ async function helloProbe(
   const label = `ClientHello ${version} (${what})`;
   const socket = await o.prepare(label, after);
   try {
+    const late = pastDeadline(o, socket);
+    if (late) return { result: 'error' as const, reason: late };
     return await probeServerHello({
       socket,
       version,

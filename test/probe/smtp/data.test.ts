@@ -2,7 +2,7 @@
  * The opt-in test message: address validation at the CLI boundary, the generated message and its
  * dot-stuffing, queue id parsing, and delivery to scripted servers and real Postfix.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import dataAccepted from '../../../src/checks/data/accepted.js';
 import type { DataFacts } from '../../../src/model/artifacts.js';
 import {
@@ -239,6 +239,19 @@ describe('probeData against scripted servers', () => {
     expect(text).toMatch(
       /^test message not sent: DATA: the server closed the connection, waiting for reply to end of data/,
     );
+  });
+
+  it('sends no message when the deadline passes between the 354 and the data', async () => {
+    const server = await scripted({});
+    const deadline = new Deadline(10_000);
+    // The deadline runs out the moment the server has taken DATA, before its 354 is read.
+    vi.spyOn(deadline, 'remaining').mockImplementation(() => (server.stats.dataCommands > 0 ? 0 : 10_000));
+    const { facts } = await probeData(target(server.port), settings(), deadline, ENVELOPE);
+    expect(facts.steps.at(-1)?.reply.code).toBe(354);
+    expect(facts.failure).toMatchObject({ code: 'DEADLINE', stage: 'DATA' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.messages).toEqual([]);
+    expect(judge(facts).f.status).toBe('error');
   });
 
   it('refuses addresses that would inject commands, before connecting', async () => {

@@ -126,4 +126,35 @@ describe('probeVersions', () => {
     // Only ≤1.1, whose protocol_version alert settles 1.0 and SSLv3.
     expect(srv.stats.connections).toBe(1);
   });
+
+  it('sends no ClientHello once the per-host deadline has passed while a probe waited', async () => {
+    let bytes = 0;
+    let connections = 0;
+    const raw = net.createServer((c) => {
+      connections += 1;
+      c.on('data', (d) => (bytes += d.length));
+      c.on('error', () => {});
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const port = (raw.address() as net.AddressInfo).port;
+    try {
+      const deadline = new Deadline(100);
+      // Each probe's connection is ready only after the deadline (as after a long wait for a slot).
+      const late = (): Promise<net.Socket> =>
+        new Promise((resolve, reject) =>
+          setTimeout(() => {
+            const sock = net.connect(port, '127.0.0.1', () => resolve(sock));
+            sock.once('error', reject);
+          }, 150),
+        );
+      const r = await probeVersions(options(port, { prepare: late, deadline }));
+      for (const v of ['TLSv1.2', 'TLSv1.1'] as const)
+        expect(r.probes.get(v)?.reason).toMatch(/deadline of 100ms expired before the ClientHello was sent/);
+      expect(r.weakCiphers[0]).toMatchObject({ result: 'error', reason: expect.stringMatching(/deadline/) });
+      expect(connections).toBeGreaterThan(0);
+      expect(bytes).toBe(0);
+    } finally {
+      await new Promise((r) => raw.close(r));
+    }
+  });
 });
