@@ -12,7 +12,7 @@
  * A benchmark, not a test: it asserts nothing, and says against the issue's targets how it went.
  * It exits nonzero only when it could not measure (a tool missing, the fleet not starting).
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,10 +30,10 @@ import {
   mailcheckEnv,
   requireTool,
   runBenchMain,
-  which,
   runTimed,
   type ReportDigest,
   type TimedRun,
+  which,
   withWorkDir,
 } from './scanner.js';
 
@@ -59,9 +59,9 @@ interface BenchConfig {
 }
 
 /** Which cores --pin gives the scanner and the fleet: the fleet the last one, the scanner the rest. */
-export interface Pinning {
-  scanner: string;
-  fleet: string;
+interface Pinning {
+  scanner: number[];
+  fleet: number;
 }
 
 const HELP = `usage: npm run bench -- [options]
@@ -292,9 +292,8 @@ async function measured(
   const watch = stallMs !== undefined && output.endsWith('.jsonl') ? { progressFile: output, stallMs } : {};
   // Node flags for the scanner only (e.g. --cpu-prof), not for the fleet.
   const nodeFlags = nodeFlagsFrom('BENCH_SCANNER_NODE_OPTIONS');
-  const node = [process.execPath, ...nodeFlags, MAILCHECK_JS, ...args];
-  const [command, ...rest] = pinning ? ['taskset', '-c', pinning.scanner, ...node] : node;
-  const run = await runTimed(command!, rest, {
+  const [command, rest] = scannerCommand(pinning, [...nodeFlags, MAILCHECK_JS, ...args]);
+  const run = await runTimed(command, rest, {
     env: mailcheckEnv({ MAILCHECK_AUTH_PASSWORD: fleet.info.credentials.password, NO_COLOR: '1' }),
     timeoutMs,
     ...watch,
@@ -450,9 +449,8 @@ function rowOf(
 
 /** The cores the scanner had: the machine's, shared with the fleet, or those --pin gave it. */
 function coresNote(cfg: BenchConfig): string {
-  const cores = os.cpus().length;
-  if (!cfg.pinning) return `${cores} cores shared with the fleet`;
-  const n = cores - 1;
+  if (!cfg.pinning) return `${os.cpus().length} cores shared with the fleet`;
+  const n = cfg.pinning.scanner.length;
   return `mailcheck on ${n} core${n === 1 ? '' : 's'} of its own (--pin), the fleet on another`;
 }
 
@@ -549,14 +547,47 @@ function render(rows: BenchRow[]): string {
  * that many cores.
  */
 function pinCores(): Pinning {
-  const cores = os.cpus().length;
-  if (cores < 2) throw new Error('bench: --pin needs at least 2 cores (one for the fleet)');
+  const cores = allowedCores();
+  if (cores.length < 2)
+    throw new Error(
+      `bench: --pin needs at least 2 cores (one for the fleet); this process may use ${cores.join(',')}`,
+    );
   const taskset = which('taskset');
   if (!taskset) throw new Error('bench: --pin needs taskset (apt-get install util-linux)');
-  const pinning = { scanner: cores === 2 ? '0' : `0-${cores - 2}`, fleet: String(cores - 1) };
+  const pinning = { scanner: cores.slice(0, -1), fleet: cores.at(-1)! };
   // -a: every thread of this process; the fleet forked later inherits the mask.
-  execFileSync(taskset, ['-a', '-p', '-c', pinning.fleet, String(process.pid)], { stdio: 'ignore' });
+  const r = spawnSync(taskset, ['-a', '-p', '-c', String(pinning.fleet), String(process.pid)], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `bench: --pin: taskset could not move the bench to core ${pinning.fleet}: ${r.stderr.trim()}`,
+    );
   return pinning;
+}
+
+/**
+ * The cores this process may run on (Linux: Cpus_allowed_list of /proc/self/status, which a
+ * container's cpuset or an outer taskset narrows); elsewhere every core of the machine.
+ */
+function allowedCores(): number[] {
+  let list: string | undefined;
+  try {
+    list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1];
+  } catch {
+    // not Linux
+  }
+  if (!list) return os.cpus().map((_, i) => i);
+  return list.split(',').flatMap((part) => {
+    const [first, last = first] = part.split('-').map(Number);
+    return Array.from({ length: last! - first! + 1 }, (_, i) => first! + i);
+  });
+}
+
+/** node with these arguments, under taskset on the scanner's cores when --pin is given. */
+function scannerCommand(pinning: Pinning | undefined, nodeArgs: string[]): [string, string[]] {
+  if (!pinning) return [process.execPath, nodeArgs];
+  return ['taskset', ['-c', pinning.scanner.join(','), process.execPath, ...nodeArgs]];
 }
 
 async function main(): Promise<number> {
@@ -584,7 +615,7 @@ async function main(): Promise<number> {
         `bench: ${uneven.length} fleet hosts could not bind ports ${p0.smtp}/${p0.submission}/${p0.smtps} (in use?); free them and run again`,
       );
     }
-    const startup = await runTimed(process.execPath, [MAILCHECK_JS, '--version'], {
+    const startup = await runTimed(...scannerCommand(cfg.pinning, [MAILCHECK_JS, '--version']), {
       timeoutMs: 30_000,
       env: mailcheckEnv(),
     });
@@ -626,7 +657,7 @@ async function main(): Promise<number> {
     );
     if (cfg.pinning)
       console.log(
-        `pinned (--pin): mailcheck on core(s) ${cfg.pinning.scanner}, the fleet on core ${cfg.pinning.fleet}`,
+        `pinned (--pin): mailcheck on core(s) ${cfg.pinning.scanner.join(',')}, the fleet on core ${cfg.pinning.fleet}`,
       );
     if (EXTRA_CA_NOTE) console.log(`note: ${EXTRA_CA_NOTE}`);
     for (const v of doc.verdicts) console.log(`target ${v}`);

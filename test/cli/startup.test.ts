@@ -29,8 +29,13 @@ process.on('exit', () => appendFileSync(log, Object.keys(cache).map((f) => 'file
 const dir = mkdtempSync(path.join(tmpdir(), 'mailcheck-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the built CLI; returns what it loaded: packages by name, and our files below dist/. */
-function loaded(args: string[]): { code: number | null; packages: string[]; ours: string[] } {
+/** Runs the built CLI; returns what it loaded: packages by name, our files below dist/, every file. */
+function loaded(args: string[]): {
+  code: number | null;
+  packages: string[];
+  ours: string[];
+  files: string[];
+} {
   const log = path.join(dir, `${args.join('_').replace(/\W/g, '')}.log`);
   const r = spawnSync(
     process.execPath,
@@ -51,7 +56,7 @@ function loaded(args: string[]): { code: number | null; packages: string[]; ours
     if (pkg) packages.add(pkg);
     else if (url.includes('/dist/')) ours.add(url.slice(url.lastIndexOf('/dist/') + '/dist/'.length));
   }
-  return { code: r.status, packages: [...packages].sort(), ours: [...ours].sort() };
+  return { code: r.status, packages: [...packages].sort(), ours: [...ours].sort(), files };
 }
 
 /** Our modules that only running a command may need. */
@@ -91,5 +96,9 @@ describe('start-up of dist/bin/mailcheck.js', () => {
     expect(r.packages).not.toContain('yaml');
     expect(r.packages).not.toContain('cli-table3');
     expect(r.packages).not.toContain('chalk');
+    // dns2's codec alone (src/probe/dns/packet.ts), not its index with the servers and DoH client.
+    const dns2 = r.files.filter((f) => f.includes('/node_modules/dns2/'));
+    expect(dns2.some((f) => f.endsWith('/node_modules/dns2/packet.js'))).toBe(true);
+    expect(dns2.filter((f) => /\/dns2\/(index\.m?js|server\/|client\/)/.test(f))).toEqual([]);
   }, 60_000);
 });
