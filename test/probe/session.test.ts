@@ -136,6 +136,10 @@ describe('SmtpSession', () => {
     const err = await session.command('RSET', 'RSET').catch((e: unknown) => e);
     expect((err as ProbeError).code).toBe('DEADLINE');
     expect((err as ProbeError).message).toMatch(/deadline of 300ms expired/);
+    expect(session.transcript.at(-1)).toMatchObject({
+      dir: '*',
+      text: expect.stringMatching(/nothing more sent/),
+    });
     await session.quit();
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toEqual([]);

@@ -229,6 +229,9 @@ export class SmtpSession {
   private unwritable(stage: Stage): ProbeError | undefined {
     if (!this.fatal && this.opts.deadline.remaining() === 0) {
       this.fatal = { code: 'DEADLINE', detail: `per-host deadline of ${this.opts.deadline.ms}ms expired` };
+      this.note(
+        `per-host deadline of ${this.opts.deadline.ms}ms passed: nothing more sent, connection closed`,
+      );
       this.socket.destroy();
     }
     if (!this.fatal) return undefined;
