@@ -116,7 +116,8 @@ describe('SmtpSession', () => {
     expect(report.targets[0]!.checks.find((c) => c.id === 'smtp.connect')?.message).toMatch(/deadline/);
   });
 
-  it('sends nothing once the per-host deadline has passed, not even QUIT', async () => {
+  /** A greeted session with a `deadlineMs` deadline, to a server that logs every line and says 250. */
+  async function greetedSession(deadlineMs: number) {
     const received: string[] = [];
     const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
       received.push(line);
@@ -127,10 +128,26 @@ describe('SmtpSession', () => {
       address: '127.0.0.1',
       port,
       stepTimeoutMs: 2000,
-      deadline: new Deadline(300),
+      deadline: new Deadline(deadlineMs),
     });
     await session.read('GREETING', '220 greeting');
-    await new Promise((r) => setTimeout(r, 350)); // waiting elsewhere (a slot, the relay battery)
+    /** What the server got, once anything in flight would have arrived. */
+    const receivedAtLast = async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return received;
+    };
+    return { session, receivedAtLast };
+  }
+
+  /** A greeted session left idle past its 300 ms deadline (as one waiting for a slot, or for its share of the relay battery). */
+  async function sessionPastDeadline() {
+    const greeted = await greetedSession(300);
+    await new Promise((r) => setTimeout(r, 350));
+    return greeted;
+  }
+
+  it('sends nothing once the per-host deadline has passed', async () => {
+    const { session, receivedAtLast } = await sessionPastDeadline();
     const settled = await session.pipelineSettled(['MAIL FROM:<>', 'RCPT TO:<a@b.example>'], 'MAIL');
     expect(settled).toMatchObject({ replies: [], error: { code: 'DEADLINE' } });
     const err = await session.command('RSET', 'RSET').catch((e: unknown) => e);
@@ -141,50 +158,23 @@ describe('SmtpSession', () => {
       text: expect.stringMatching(/nothing more sent/),
     });
     await session.quit();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(received).toEqual([]);
+    expect(await receivedAtLast()).toEqual([]);
   });
 
   it('a session closed after the deadline sends no QUIT', async () => {
-    const received: string[] = [];
-    const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
-      received.push(line);
-      s.write('221 bye\r\n');
-    });
-    const { session } = await SmtpSession.connect({
-      host: '127.0.0.1',
-      address: '127.0.0.1',
-      port,
-      stepTimeoutMs: 2000,
-      deadline: new Deadline(300),
-    });
-    await session.read('GREETING', '220 greeting');
-    await new Promise((r) => setTimeout(r, 350));
+    const { session, receivedAtLast } = await sessionPastDeadline();
     await session.quit();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(received).toEqual([]);
+    expect(await receivedAtLast()).toEqual([]);
   });
 
   it('refuses to send a command containing CR or LF (RFC 5321 §2.3.8)', async () => {
-    const received: string[] = [];
-    const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
-      received.push(line);
-      s.write('250 ok\r\n');
-    });
-    const { session } = await SmtpSession.connect({
-      host: '127.0.0.1',
-      address: '127.0.0.1',
-      port,
-      stepTimeoutMs: 2000,
-      deadline: new Deadline(5000),
-    });
-    await session.read('GREETING', '220 greeting');
+    const { session, receivedAtLast } = await greetedSession(5000);
     await expect(session.command('VRFY a\r\nDATA', 'VRFY')).rejects.toThrow(/CR or LF/);
     await expect(session.pipeline(['RSET', 'MAIL FROM:<a>\nRCPT TO:<b>'], 'MAIL')).rejects.toThrow(
       /CR or LF/,
     );
     await session.quit();
-    expect(received).toEqual(['QUIT']);
+    expect(await receivedAtLast()).toEqual(['QUIT']);
   });
 });
 
