@@ -167,6 +167,30 @@ describe('SmtpSession', () => {
     expect(await receivedAtLast()).toEqual([]);
   });
 
+  it('starts no TLS handshake once the deadline has passed after the 220 to STARTTLS', async () => {
+    let afterStartTls = 0;
+    const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {
+      if (line !== 'STARTTLS') return void s.write('250 ok\r\n');
+      s.on('data', (d: Buffer) => (afterStartTls += d.length));
+      s.write('220 2.0.0 go ahead\r\n');
+    });
+    const { session } = await SmtpSession.connect({
+      host: '127.0.0.1',
+      address: '127.0.0.1',
+      port,
+      stepTimeoutMs: 2000,
+      deadline: new Deadline(300),
+    });
+    await session.read('GREETING', '220 greeting');
+    expect((await session.command('STARTTLS', 'STARTTLS')).code).toBe(220);
+    await new Promise((r) => setTimeout(r, 350));
+    const err = await session.startTls({ rejectUnauthorized: false }).catch((e: unknown) => e);
+    expect((err as ProbeError).code).toBe('DEADLINE');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(afterStartTls).toBe(0);
+    session.close();
+  });
+
   it('refuses to send a command containing CR or LF (RFC 5321 §2.3.8)', async () => {
     const { session, receivedAtLast } = await greetedSession(5000);
     await expect(session.command('VRFY a\r\nDATA', 'VRFY')).rejects.toThrow(/CR or LF/);

@@ -253,6 +253,7 @@ export class SmtpSession {
     options: tls.ConnectionOptions,
     stage: Stage,
   ): Promise<tls.TLSSocket> {
+    this.assertWritable(stage); // a ClientHello is sent like any command: not after the deadline
     this.detach(raw);
     const { timeoutMs, deadlineFirst } = boundedTimeout(this.opts);
     const start = Date.now();
