@@ -167,6 +167,22 @@ describe('SmtpSession', () => {
     expect(await receivedAtLast()).toEqual([]);
   });
 
+  it('opens no connection once the deadline has passed (a slot that came too late)', async () => {
+    let connections = 0;
+    const port = await rawServer('220 mail.example.edu ESMTP\r\n', () => {});
+    server!.on('connection', () => (connections += 1));
+    const err = await SmtpSession.connect({
+      host: '127.0.0.1',
+      address: '127.0.0.1',
+      port,
+      stepTimeoutMs: 2000,
+      deadline: new Deadline(0),
+    }).catch((e: unknown) => e);
+    expect((err as ProbeError).code).toBe('DEADLINE');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(connections).toBe(0);
+  });
+
   it('starts no TLS handshake once the deadline has passed after the 220 to STARTTLS', async () => {
     let afterStartTls = 0;
     const port = await rawServer('220 mail.example.edu ESMTP\r\n', (s, line) => {

@@ -411,6 +411,11 @@ function boundedTimeout(opts: Pick<ConnectOptions, 'stepTimeoutMs' | 'deadline'>
 function openSocket(opts: ConnectOptions): Promise<net.Socket> {
   const { timeoutMs, deadlineFirst } = boundedTimeout(opts);
   const ctx = { stage: 'CONNECT' as const, address: opts.address, port: opts.port, timeoutMs };
+  if (timeoutMs === 0) {
+    // A connection whose slot came only after the deadline is not opened at all.
+    const why = `per-host deadline of ${opts.deadline.ms}ms expired before the TCP connect`;
+    return Promise.reject(new ProbeError('DEADLINE', why, ctx));
+  }
   return new Promise<net.Socket>((resolve, reject) => {
     const s = net.connect({ host: opts.address, port: opts.port });
     const timer = setTimeout(() => {
