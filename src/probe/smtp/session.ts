@@ -21,6 +21,10 @@ export class Deadline {
   remaining(): number {
     return Math.max(0, this.at - Date.now());
   }
+  /** "per-host deadline of 60000ms expired", and when (" during the TLS handshake"). */
+  expired(when = ''): string {
+    return `per-host deadline of ${this.ms}ms expired${when}`;
+  }
 }
 
 export interface ConnectOptions {
@@ -228,7 +232,7 @@ export class SmtpSession {
    */
   private unwritable(stage: Stage): ProbeError | undefined {
     if (!this.fatal && this.opts.deadline.remaining() === 0) {
-      this.fatal = { code: 'DEADLINE', detail: `per-host deadline of ${this.opts.deadline.ms}ms expired` };
+      this.fatal = { code: 'DEADLINE', detail: this.opts.deadline.expired() };
       this.note(
         `per-host deadline of ${this.opts.deadline.ms}ms passed: nothing more sent, connection closed`,
       );
@@ -270,11 +274,7 @@ export class SmtpSession {
         s.destroy();
         reject(
           deadlineFirst
-            ? new ProbeError(
-                'DEADLINE',
-                `per-host deadline of ${this.opts.deadline.ms}ms expired during the TLS handshake`,
-                ctx,
-              )
+            ? new ProbeError('DEADLINE', this.opts.deadline.expired(' during the TLS handshake'), ctx)
             : new ProbeError('TLS_TIMEOUT', 'TLS handshake did not complete', ctx),
         );
       }, timeoutMs);
@@ -373,11 +373,7 @@ export class SmtpSession {
       const timer = setTimeout(() => {
         this.waiter = undefined;
         const err = deadlineFirst
-          ? new ProbeError(
-              'DEADLINE',
-              `per-host deadline of ${this.opts.deadline.ms}ms expired`,
-              ctx(timeoutMs),
-            )
+          ? new ProbeError('DEADLINE', this.opts.deadline.expired(), ctx(timeoutMs))
           : new ProbeError('REPLY_TIMEOUT', 'no complete reply', ctx(timeoutMs));
         this.fatal = { code: err.code, detail: err.detail };
         this.socket.destroy();
@@ -413,7 +409,7 @@ function openSocket(opts: ConnectOptions): Promise<net.Socket> {
   const ctx = { stage: 'CONNECT' as const, address: opts.address, port: opts.port, timeoutMs };
   if (timeoutMs === 0) {
     // A connection whose slot came only after the deadline is not opened at all.
-    const why = `per-host deadline of ${opts.deadline.ms}ms expired before the TCP connect`;
+    const why = opts.deadline.expired(' before the TCP connect');
     return Promise.reject(new ProbeError('DEADLINE', why, ctx));
   }
   return new Promise<net.Socket>((resolve, reject) => {
@@ -422,11 +418,7 @@ function openSocket(opts: ConnectOptions): Promise<net.Socket> {
       s.destroy();
       reject(
         deadlineFirst
-          ? new ProbeError(
-              'DEADLINE',
-              `per-host deadline of ${opts.deadline.ms}ms expired before the TCP connect completed`,
-              ctx,
-            )
+          ? new ProbeError('DEADLINE', opts.deadline.expired(' before the TCP connect completed'), ctx)
           : new ProbeError('CONNECT_TIMEOUT', 'no answer to TCP connect', ctx),
       );
     }, timeoutMs);

@@ -60,7 +60,7 @@ export interface VersionProbeOptions {
 function pastDeadline(o: VersionProbeOptions, socket: net.Socket): string | undefined {
   if (o.deadline.remaining() > 0) return undefined;
   socket.destroy();
-  return `per-host deadline of ${o.deadline.ms}ms expired before the ClientHello was sent`;
+  return o.deadline.expired(' before the ClientHello was sent');
 }
 
 /** The time one more handshake may take. */
