@@ -476,7 +476,10 @@ export async function startPostfix(
 
   const spec = PROFILES[profile];
   const cert = options.cert ?? spec.cert;
-  const password = randomBytes(9).toString('base64url');
+  // base64url can begin with '-' (1 run in 64): swaks then takes the password for an option
+  // ("Unknown option: …", even as --auth-password=…) and the submission tests fail. A letter first;
+  // '-' and '_' may still appear inside, which swaks and the SASL encodings must carry.
+  const password = `p${randomBytes(9).toString('base64url')}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   let lastError = '';
 
