@@ -371,6 +371,23 @@ function reasonsOf(t: TargetReport): string[] {
   );
 }
 
+/**
+ * The target's facts hold a failure `named` accepts, and its report says why with `reason`: the
+ * target is unreachable with that reason, or checks are in error with it.
+ */
+function expectEndedBy(
+  t: TargetReport,
+  named: (f: ReturnType<typeof failuresOf>[number]) => boolean,
+  reason: RegExp,
+  why: string,
+): void {
+  expect(failuresOf(t).some(named), why).toBe(true);
+  expect(
+    reasonsOf(t).some((m) => reason.test(m)),
+    `${why}\nreasons: ${JSON.stringify(reasonsOf(t))}`,
+  ).toBe(true);
+}
+
 /** Every slot of the shared address is free again: none was leaked by an abandoned connection. */
 async function slotsFree(limiter: ConnectionLimiter, cap: number): Promise<boolean> {
   const held: (() => void)[] = [];
@@ -455,24 +472,18 @@ describe('stalled servers on one saturated address never stall the run', () => {
         expect(t.state, `${input}: ${t.error?.message}`).toBe('scanned');
         continue;
       }
-      const failures = failuresOf(t);
-      const why = `${stall} ${input}: ${JSON.stringify(failures)}`;
+      const why = `${stall} ${input}: ${JSON.stringify(failuresOf(t))}`;
       const pattern = timedOutAt(STAGES_OF[stall]);
-      // The facts name the step that timed out...
-      expect(
-        failures.some(
-          (f) =>
-            ['REPLY_TIMEOUT', 'TLS_TIMEOUT'].includes(f.code) &&
-            STAGES_OF[stall].includes(f.stage ?? '') &&
-            pattern.test(f.message),
-        ),
+      // The facts name the step that timed out, and so does the report.
+      expectEndedBy(
+        t,
+        (f) =>
+          ['REPLY_TIMEOUT', 'TLS_TIMEOUT'].includes(f.code) &&
+          STAGES_OF[stall].includes(f.stage ?? '') &&
+          pattern.test(f.message),
+        pattern,
         why,
-      ).toBe(true);
-      // ...and so does the report: the target is unreachable with that reason, or checks are in error with it.
-      expect(
-        reasonsOf(t).some((m) => pattern.test(m)),
-        `${why}\nreasons: ${JSON.stringify(reasonsOf(t))}`,
-      ).toBe(true);
+      );
       if (stall === 'no-greeting' || stall === 'trickle-greeting') expect(t.state).toBe('unreachable');
     }
   }, 90_000);
@@ -485,16 +496,8 @@ describe('stalled servers on one saturated address never stall the run', () => {
     for (const [input, t] of reports) {
       const stall = w.stallOf.get(input);
       if (stall === undefined) continue; // a good host may or may not fit in so short a deadline
-      const failures = failuresOf(t);
-      const why = `${stall} ${input}: ${JSON.stringify(failures)}`;
-      expect(
-        failures.some((f) => f.code === 'DEADLINE' && DEADLINE_REASON.test(f.message)),
-        why,
-      ).toBe(true);
-      expect(
-        reasonsOf(t).some((m) => DEADLINE_REASON.test(m)),
-        `${why}\nreasons: ${JSON.stringify(reasonsOf(t))}`,
-      ).toBe(true);
+      const why = `${stall} ${input}: ${JSON.stringify(failuresOf(t))}`;
+      expectEndedBy(t, (f) => f.code === 'DEADLINE' && DEADLINE_REASON.test(f.message), DEADLINE_REASON, why);
     }
   }, 30_000);
 
